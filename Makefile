@@ -1,0 +1,55 @@
+# FUSE over io_uring: harness for the kernel series in series/.
+# Run 'make help' for the targets.
+SHELL := /bin/bash
+FLAVOR ?= normal
+CMD ?= uname -a
+
+.PHONY: help deps tree export kernel kernel-debug initramfs run vm check check-debug clean
+
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+## deps          install the Debian packages the project needs
+deps:
+	scripts/install-deps.sh
+
+## tree          (re)create build/linux: linux-source-6.12 + series/ (git am)
+tree: deps
+	scripts/make-tree.sh
+
+## export        write build/linux's commits above base back into series/
+export:
+	scripts/export-series.sh
+
+## kernel        build build/obj/normal/vmlinux (kernel-debug: build/obj/debug)
+kernel: deps
+	scripts/make-tree.sh --if-stale
+	scripts/build-kernel.sh normal
+
+kernel-debug: deps
+	scripts/make-tree.sh --if-stale
+	scripts/build-kernel.sh debug
+
+## initramfs     busybox, the fuse selftests (kselftest install), fio layer
+initramfs:
+	scripts/build-initramfs.sh
+
+## run           main job: mount the passthrough daemon in the VM, run a workload
+run: kernel initramfs
+	scripts/vm-run.sh -f -k $(FLAVOR) -c vm/demo.sh -- sh /work/demo.sh
+
+## vm CMD=...    run any command in the VM (FLAVOR=debug for the debug kernel)
+vm:
+	scripts/vm-run.sh -f -k $(FLAVOR) -- sh -c '$(CMD)'
+
+## check         the tests: deps, tree, kernel, VM, kselftests, summary
+check:
+	scripts/check.sh normal
+
+## check-debug   the same on the debug kernel (lockdep, KASAN, kmemleak)
+check-debug:
+	scripts/check.sh debug
+
+## clean         remove build outputs except the kernel tree
+clean:
+	rm -rf build/obj build/initramfs build/kselftest build/runs

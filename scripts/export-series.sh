@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Write the kernel tree's commits above the base back into series/ as a
+# numbered git format-patch series with a cover letter and base-commit.
+# The cover letter text is the branch description (git branch --edit-description).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+tree=$top/build/linux
+[ -d "$tree/.git" ] || { echo "export-series: no tree at $tree; run 'make tree'" >&2; exit 1; }
+cd "$tree"
+[ "$(git symbolic-ref --short HEAD)" = fuse-uring ] ||
+	{ echo "export-series: check out the fuse-uring branch in $tree first" >&2; exit 1; }
+[ -z "$(git status --porcelain --untracked-files=no)" ] ||
+	{ echo "export-series: $tree has uncommitted changes; commit or stash them" >&2; exit 1; }
+if git log --format=%s base..HEAD | grep -qE '^(fixup|squash|amend)!'; then
+	echo "export-series: squash the fixup! commits first (git rebase -i --autosquash base)" >&2
+	exit 1
+fi
+n=$(git rev-list --count base..HEAD)
+[ "$n" -gt 0 ] || { echo "export-series: no commits above base" >&2; exit 1; }
+git config branch.fuse-uring.description >/dev/null ||
+	{ echo "export-series: no cover letter text; run 'git branch --edit-description' in $tree" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+git format-patch -q -o "$tmp" --cover-letter --cover-from-description=subject \
+	--base=base --no-signature --subject-prefix=PATCH base..HEAD
+rm -f "$top"/series/*.patch
+mkdir -p "$top/series"
+cp "$tmp"/*.patch "$top/series/"
+echo "export-series: wrote $n patches + cover letter to series/"

@@ -1,0 +1,36 @@
+#!/bin/sh
+# The main job, run inside the VM: mount the selftests' passthrough daemon on
+# a backing directory, run a short workload on it, show what happened.
+set -e
+transport=${1:-dev}
+bin=/kselftest/fuse
+mkdir -p /tmp/backing /tmp/mnt
+$bin/fuse_passthrough -t "$transport" -j 2 -s /results/daemon-stats /tmp/backing /tmp/mnt &
+daemon=$!
+for _ in $(seq 50); do
+	grep -q ' /tmp/mnt fuse' /proc/mounts && break
+	sleep 0.1
+done
+grep ' /tmp/mnt ' /proc/mounts
+echo "demo: writing, copying and checking files through the mount"
+dd if=/dev/urandom of=/tmp/src bs=64k count=64 2>/dev/null
+cp /tmp/src /tmp/mnt/file1
+mkdir /tmp/mnt/dir
+cp /tmp/mnt/file1 /tmp/mnt/dir/file2
+cmp /tmp/src /tmp/mnt/dir/file2
+cmp /tmp/src /tmp/backing/dir/file2
+ln -s file1 /tmp/mnt/link
+mv /tmp/mnt/dir/file2 /tmp/mnt/file3
+ls -la /tmp/mnt
+rm /tmp/mnt/file3 /tmp/mnt/link
+rmdir /tmp/mnt/dir
+if command -v fio >/dev/null; then
+	echo "demo: fio 4k random read/write with verify, 2 jobs"
+	fio --name=demo --directory=/tmp/mnt --size=8m --bs=4k --rw=randrw \
+		--numjobs=2 --verify=crc32c --ioengine=psync --group_reporting \
+		--runtime=10 | grep -E 'READ:|WRITE:|err='
+fi
+kill -TERM $daemon
+wait $daemon
+echo "demo: daemon stats (transport, requests by opcode):"
+cat /results/daemon-stats
