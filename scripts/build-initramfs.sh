@@ -25,8 +25,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,usr/bin,proc,sys,dev,tmp,etc}
 cp /bin/busybox "$root/bin/busybox"
-# kselftest's runner looks for /usr/bin/timeout.
-ln -s ../../bin/busybox "$root/usr/bin/timeout"
+install -m 0755 vm/timeout "$root/usr/bin/timeout"
 install -m 0755 vm/init "$root/init"
 ln -s /proc/self/mounts "$root/etc/mtab"
 cp -a "$ksft" "$root/kselftest"

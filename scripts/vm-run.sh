@@ -52,7 +52,10 @@ cat "${layers[@]}" "$out/run.cpio" >"$out/initrd.cpio"
 rm "$out/run.cpio"
 
 numa=()
+smp=$cpus
 if [ "$cpus" -ge 2 ]; then
+	# One socket (and last-level cache) per NUMA node.
+	smp="$cpus,sockets=2,cores=$((cpus / 2)),threads=1"
 	memmb=$(numfmt --from=iec "$mem")
 	half=$((memmb / 2 / 1048576))
 	numa=(-object "memory-backend-ram,id=m0,size=${half}M"
@@ -61,7 +64,7 @@ if [ "$cpus" -ge 2 ]; then
 		-numa "node,nodeid=1,cpus=$((cpus / 2))-$((cpus - 1)),memdev=m1")
 	mem=$((half * 2))M
 fi
-append="console=ttyS0 loglevel=5 panic=-1 oops=panic mitigations=off rdinit=/init"
+append="console=ttyS0 loglevel=5 panic=-1 oops=panic rdinit=/init"
 [ "$flavor" = debug ] && append+=" kmemleak=on"
 
 echo "vm-run: booting $flavor kernel ($cpus cpus, $mem), watchdog ${timeout}s: $*"
@@ -70,7 +73,7 @@ rc=0
 sink=/dev/stdout
 [ "$quiet" -eq 1 ] && sink=/dev/null
 timeout -k 5 "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu max \
-	-smp "$cpus" -m "$mem" "${numa[@]}" -no-reboot -display none -monitor none \
+	-smp "$smp" -m "$mem" "${numa[@]}" -no-reboot -display none -monitor none \
 	-kernel "$vmlinux" -initrd "$out/initrd.cpio" -append "$append" \
 	-chardev "stdio,id=con,signal=off,logfile=$out/console.log" -serial chardev:con \
 	-serial "file:$out/results.serial" </dev/null >"$sink" || rc=$?
