@@ -27,4 +27,7 @@ git format-patch -q -o "$tmp" --cover-letter --cover-from-description=subject \
 rm -f "$top"/series/*.patch
 mkdir -p "$top/series"
 cp "$tmp"/*.patch "$top/series/"
+# The tree now holds exactly series/: make-tree.sh --if-stale keeps it.
+git config fuse.serieshash "$(cat "$top"/series/*.patch | sha1sum | cut -d' ' -f1)"
+git config fuse.appliedhead "$(git rev-parse HEAD)"
 echo "export-series: wrote $n patches + cover letter to series/"
