@@ -57,6 +57,8 @@ else
 	cd "$top"
 fi
 cd "$tree"
+unset GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
+unset GIT_AUTHOR_DATE GIT_COMMITTER_DATE
 git config user.name >/dev/null || git config user.name "FUSE io_uring developer"
 git config user.email >/dev/null || git config user.email "fuse-uring@localhost"
 git checkout -q -B fuse-uring base
