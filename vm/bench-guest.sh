@@ -1,0 +1,250 @@
+#!/bin/sh
+# The benchmark's guest side (busybox sh), run by scripts/bench.sh through
+# scripts/vm-run.sh -f: usage: sh bench-guest.sh /work/bench.conf
+#
+# The configuration file sets WORKLOADS, CONFIGS, PINS, PIN_CPU, REPS,
+# RUNTIME, META_SECS, FILE_MB and PROFILE (see scripts/bench.sh). Every
+# workload runs on every configuration: "native" is the backing tmpfs
+# directory itself, "devN" the passthrough daemon over classic /dev/fuse with
+# N threads, "ringN" the daemon over the io_uring ring with N queues. For one
+# workload and one pinning mode the daemons are started afresh (one per
+# configuration, each on its own mountpoint over the same backing directory),
+# then the repetitions run interleaved (rep 1 on every configuration, then
+# rep 2, ...), so that a disturbance hits all configurations alike. fio runs
+# all of them in one invocation (stonewalled job sections): its start-up
+# costs seconds under TCG.
+#
+# Raw results go to /results/bench-raw.tgz: fio JSON per workload and pinning
+# mode, fsmeta lines, daemon statistics, CPU use and context switches.
+conf=${1:?usage: bench-guest.sh CONFFILE}
+# shellcheck source=/dev/null # written by scripts/bench.sh
+. "$conf"
+
+BACKING=/tmp/backing
+RAW=/tmp/bench-raw
+PT=/kselftest/fuse/fuse_passthrough
+TOOLS=/work/tools
+T0=$(cut -d' ' -f1 /proc/uptime)
+
+log() {
+	awk -v t0="$T0" -v msg="$*" '{ e = $1 - t0; printf "bench: [%d:%02d] %s\n", e / 60, e % 60, msg }' /proc/uptime
+}
+
+die() {
+	log "ERROR: $*"
+	exit 1
+}
+
+pack_results() {
+	tar -czf /results/bench-raw.tgz -C "$RAW" . 2>/dev/null
+}
+
+# The directory a configuration's workload runs in.
+cfg_dir() {
+	case $1 in
+	native) echo "$BACKING" ;;
+	*) echo "/tmp/mnt-$1" ;;
+	esac
+}
+
+# "-t dev -j 4" for dev4, "-t uring -j 1" for ring1.
+cfg_daemon_args() {
+	case $1 in
+	dev[0-9]*) echo "-t dev -j ${1#dev}" ;;
+	ring[0-9]*) echo "-t uring -j ${1#ring}" ;;
+	*) return 1 ;;
+	esac
+}
+
+prepare_files() {
+	mkdir -p "$BACKING" "$RAW"
+	cp "$conf" "$RAW/bench.conf"
+	for i in 0 1 2 3; do
+		dd if=/dev/zero of="$BACKING/d.$i" bs=1M count="$FILE_MB" 2>/dev/null ||
+			die "cannot lay out $BACKING/d.$i"
+	done
+	dd if=/dev/zero of="$BACKING/w.0" bs=1M count="$FILE_MB" 2>/dev/null ||
+		die "cannot lay out $BACKING/w.0"
+	mkdir -p "$BACKING/meta"
+	{
+		echo "kernel $(uname -r)"
+		echo "cpus $(nproc)"
+		echo "numa_nodes $(find /sys/devices/system/node -maxdepth 1 -name 'node[0-9]*' | wc -l)"
+		grep MemTotal /proc/meminfo
+		echo "fio $(fio --version)"
+	} >"$RAW/info"
+}
+
+wait_mount() {
+	i=0
+	while ! grep -q " $1 fuse" /proc/mounts; do
+		i=$((i + 1))
+		[ "$i" -le 200 ] || return 1
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.05
+	done
+}
+
+# start_daemons TAG EXTRA_ARGS: one daemon per FUSE configuration
+start_daemons() {
+	for cfg in $CONFIGS; do
+		[ "$cfg" = native ] && continue
+		args=$(cfg_daemon_args "$cfg") || die "unknown configuration '$cfg'"
+		mnt=$(cfg_dir "$cfg")
+		mkdir -p "$mnt"
+		# shellcheck disable=SC2086 # word splitting of the options wanted
+		$PT $args $2 -s "/tmp/stats.$cfg" "$BACKING" "$mnt" 2>"/tmp/daemon.$cfg.err" &
+		eval "pid_$cfg=$!"
+		wait_mount "$mnt" "$!" ||
+			die "$1: daemon '$PT $args' did not mount $mnt: $(cat "/tmp/daemon.$cfg.err")"
+	done
+}
+
+# Sum of a field over a process's threads' status files.
+thread_sum() {
+	cat /proc/"$1"/task/*/status 2>/dev/null | awk -v f="$2:" '$1 == f { s += $2 } END { print s + 0 }'
+}
+
+# stop_daemons TAG: stop them, keep their statistics and CPU use
+stop_daemons() {
+	for cfg in $CONFIGS; do
+		[ "$cfg" = native ] && continue
+		pid=$(eval "echo \$pid_$cfg")
+		# utime and stime in clock ticks (fields 14, 15), all threads
+		cpu=$(awk '{ print $14, $15 }' "/proc/$pid/stat" 2>/dev/null)
+		vcs=$(thread_sum "$pid" voluntary_ctxt_switches)
+		ncs=$(thread_sum "$pid" nonvoluntary_ctxt_switches)
+		threads=$(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+		kill -TERM "$pid" 2>/dev/null
+		rc=0
+		wait "$pid" || rc=$?
+		[ "$rc" -eq 0 ] || die "$1: $cfg daemon exited $rc: $(cat "/tmp/daemon.$cfg.err")"
+		{
+			cat "/tmp/stats.$cfg"
+			echo "cpu_ticks ${cpu:-0 0}"
+			echo "clk_tck 100"
+			echo "threads $threads"
+			echo "voluntary_ctxt_switches $vcs"
+			echo "nonvoluntary_ctxt_switches $ncs"
+		} >"$RAW/$1.$cfg.stats"
+		rm -f "/tmp/stats.$cfg"
+	done
+}
+
+# fio options of a workload (everything but the per-section directory)
+fio_options() {
+	case $1 in
+	randread-4k-psync-1j) echo "rw=randread bs=4k direct=1 ioengine=psync numjobs=1" ;;
+	randread-4k-psync-4j) echo "rw=randread bs=4k direct=1 ioengine=psync numjobs=4" ;;
+	randread-4k-uring-qd4) echo "rw=randread bs=4k direct=1 ioengine=io_uring iodepth=4 numjobs=1" ;;
+	randread-4k-uring-qd16) echo "rw=randread bs=4k direct=1 ioengine=io_uring iodepth=16 numjobs=1" ;;
+	read-128k-buffered) echo "rw=read bs=128k direct=0 ioengine=psync numjobs=1" ;;
+	read-1m-direct-1j) echo "rw=read bs=1m direct=1 ioengine=psync numjobs=1" ;;
+	read-1m-direct-4j) echo "rw=read bs=1m direct=1 ioengine=psync numjobs=4" ;;
+	randread-4k-mmap) echo "rw=randread bs=4k direct=0 ioengine=mmap numjobs=1" ;;
+	write-1m-buffered) echo "rw=write bs=1m direct=0 ioengine=psync numjobs=1 filename_format=w.\$jobnum" ;;
+	write-1m-direct) echo "rw=write bs=1m direct=1 ioengine=psync numjobs=1 filename_format=w.\$jobnum" ;;
+	*) return 1 ;;
+	esac
+}
+
+# write_jobfile WORKLOAD FILE: rep-major sections, one per configuration
+write_jobfile() {
+	opts=$(fio_options "$1") || die "unknown workload '$1'"
+	{
+		echo "[global]"
+		echo "filename_format=d.\$jobnum"
+		for o in $opts; do echo "$o"; done
+		echo "size=${FILE_MB}m"
+		echo "time_based=1"
+		echo "runtime=$RUNTIME"
+		echo "invalidate=0"
+		echo "group_reporting=1"
+		rep=1
+		while [ "$rep" -le "$REPS" ]; do
+			for cfg in $CONFIGS; do
+				echo "[$cfg.$rep]"
+				echo "stonewall"
+				echo "directory=$(cfg_dir "$cfg")"
+			done
+			rep=$((rep + 1))
+		done
+	} >"$2"
+}
+
+# pinned PIN CMD...: run CMD, on one CPU when PIN is "pinned"
+pinned() {
+	if [ "$1" = pinned ]; then
+		shift
+		taskset -c "$PIN_CPU" "$@"
+	else
+		shift
+		"$@"
+	fi
+}
+
+run_fio() {
+	tag=$1.$2
+	write_jobfile "$1" "/tmp/$tag.fio"
+	cp "/tmp/$tag.fio" "$RAW/$tag.fio"
+	pinned "$2" env LD_PRELOAD="$TOOLS/shm-shim.so" fio --output-format=json \
+		--output="$RAW/$tag.json" "/tmp/$tag.fio" 2>"/tmp/$tag.err" ||
+		die "$tag: fio failed: $(tail -n 5 "/tmp/$tag.err")"
+	grep -v '^fio: .*cache invalidation' "/tmp/$tag.err" >&2 || true
+}
+
+run_meta() {
+	tag=$1.$2
+	threads=${1#meta-}
+	threads=${threads%t}
+	rep=1
+	while [ "$rep" -le "$REPS" ]; do
+		for cfg in $CONFIGS; do
+			dir=$(cfg_dir "$cfg")/meta
+			out=$(pinned "$2" "$TOOLS/fsmeta" -t "$threads" -T "$META_SECS" "$dir" 2>"/tmp/$tag.err") ||
+				die "$tag: fsmeta on $cfg failed: $(tail -n 5 "/tmp/$tag.err")"
+			echo "$1 $2 $cfg $rep $out" >>"$RAW/meta.txt"
+		done
+		rep=$((rep + 1))
+	done
+}
+
+# Aggregate CPU times from /proc/stat (profile mode)
+cpu_snapshot() {
+	awk '$1 == "cpu" { print "user", $2 + $3; print "system", $4; print "idle", $5 + $6; print "irq", $7; print "softirq", $8 }' /proc/stat
+	awk '$1 == "ctxt" || $1 == "processes" { print $1, $2 }' /proc/stat
+}
+
+run_workload() {
+	wl=$1 pin=$2
+	tag=$wl.$pin
+	extra=""
+	# Metadata: no attribute or entry caching, so that every stat() asks the daemon
+	case $wl in meta-*) extra="-a 0" ;; esac
+	start_daemons "$tag" "$extra"
+	[ "$PROFILE" = 1 ] && cpu_snapshot >"$RAW/$tag.cpu0"
+	case $wl in
+	meta-*) run_meta "$wl" "$pin" ;;
+	*) run_fio "$wl" "$pin" ;;
+	esac
+	[ "$PROFILE" = 1 ] && cpu_snapshot >"$RAW/$tag.cpu1"
+	stop_daemons "$tag"
+}
+
+main() {
+	trap pack_results EXIT
+	log "$(uname -r), $(nproc) cpus; workloads: $WORKLOADS; configurations: $CONFIGS; $PINS; $REPS reps of ${RUNTIME}s"
+	prepare_files
+	n=0 total=0
+	for wl in $WORKLOADS; do for pin in $PINS; do total=$((total + 1)); done; done
+	for wl in $WORKLOADS; do
+		for pin in $PINS; do
+			n=$((n + 1))
+			log "($n/$total) $wl, $pin"
+			run_workload "$wl" "$pin"
+		done
+	done
+	log "done"
+}
+
+main
