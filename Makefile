@@ -53,3 +53,8 @@ check-debug:
 ## clean         remove build outputs except the kernel tree
 clean:
 	rm -rf build/obj build/initramfs build/kselftest build/runs
+
+## bench         benchmark native vs /dev/fuse vs the ring in the VM (BENCH_QUICK=1: smoke run)
+.PHONY: bench
+bench: kernel initramfs
+	scripts/bench.sh

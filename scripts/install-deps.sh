@@ -10,6 +10,7 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	liburing-dev fio
 	sparse shellcheck python3-docutils
+	python3-matplotlib
 )
 
 backports=/etc/apt/sources.list.d/bookworm-backports.list

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# Benchmark the FUSE transports in the VM: the same fio and metadata
+# workloads on the backing tmpfs directory itself (native), through the
+# passthrough daemon over classic /dev/fuse, and over the io_uring ring.
+# usage: scripts/bench.sh            (make bench; BENCH_QUICK=1 for a smoke run)
+# Environment (defaults: full run; BENCH_QUICK=1 changes them as noted):
+#   BENCH_QUICK=1        ~3 min smoke run: 4 fio workloads + meta-1t, configurations
+#                        native dev4 ring4, 1 s per run
+#   BENCH_PROFILE=1      also write profile.txt/.csv: requests per opcode and
+#                        transport, requests per I/O, daemon CPU, system CPU
+#   BENCH_REPS=3         repetitions (each figure: median and min-max)
+#   BENCH_RUNTIME=2      seconds per fio run (quick: 1)
+#   BENCH_META_SECS=1    seconds of file creation per metadata run
+#   BENCH_CONFIGS="native dev4 ring4 ring1"   devN: /dev/fuse with N threads,
+#                        ringN: the ring with N queues (quick: native dev4 ring4)
+#   BENCH_PINS="unpinned pinned"   BENCH_PIN_CPU=1 (the CPU for pinned runs)
+#   BENCH_WORKLOADS="..."  a subset of the names in ALL_WORKLOADS below
+#   BENCH_FLAVOR=normal  kernel flavor (build/obj/<flavor>/vmlinux)
+# Output: build/bench/<timestamp>/{table.txt,results.json,results.csv,chart.png,
+# raw/,console.log} and the symlink build/bench/latest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+ALL_WORKLOADS="randread-4k-psync-1j randread-4k-psync-4j randread-4k-uring-qd4
+randread-4k-uring-qd16 read-128k-buffered read-1m-direct-1j read-1m-direct-4j
+randread-4k-mmap write-1m-buffered write-1m-direct meta-1t meta-4t"
+QUICK_WORKLOADS="randread-4k-psync-1j randread-4k-uring-qd16 read-1m-direct-1j
+write-1m-buffered meta-1t"
+VM_MEM=3G
+FILE_MB=64
+
+# One line of words, single-spaced.
+words() {
+	tr -s ' \t\n' '   ' <<<"$*" | sed 's/^ //; s/ $//'
+}
+
+progress() {
+	printf 'bench: [%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"
+}
+
+die() {
+	echo "bench: ERROR: $*" >&2
+	exit 1
+}
+
+settings() {
+	quick=${BENCH_QUICK:-0}
+	profile=${BENCH_PROFILE:-0}
+	reps=${BENCH_REPS:-3}
+	meta_secs=${BENCH_META_SECS:-1}
+	pins=${BENCH_PINS:-unpinned pinned}
+	pin_cpu=${BENCH_PIN_CPU:-1}
+	flavor=${BENCH_FLAVOR:-normal}
+	if [ "$quick" = 1 ]; then
+		runtime=${BENCH_RUNTIME:-1}
+		configs=${BENCH_CONFIGS:-native dev4 ring4}
+		workloads=${BENCH_WORKLOADS:-$QUICK_WORKLOADS}
+	else
+		runtime=${BENCH_RUNTIME:-2}
+		configs=${BENCH_CONFIGS:-native dev4 ring4 ring1}
+		workloads=${BENCH_WORKLOADS:-$ALL_WORKLOADS}
+	fi
+	workloads=$(words "$workloads")
+	configs=$(words "$configs")
+	pins=$(words "$pins")
+}
+
+check_settings() {
+	local w c p
+	[[ $reps =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPS='$reps': want a count >= 1"
+	[[ $runtime =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNTIME='$runtime': want whole seconds >= 1"
+	[[ $meta_secs =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "BENCH_META_SECS='$meta_secs': want seconds"
+	[[ $pin_cpu =~ ^[0-3]$ ]] || die "BENCH_PIN_CPU='$pin_cpu': the VM has CPUs 0-3"
+	for w in $workloads; do
+		[[ " $(words "$ALL_WORKLOADS") " == *" $w "* ]] ||
+			die "unknown workload '$w'; known: $(words "$ALL_WORKLOADS")"
+	done
+	for c in $configs; do
+		[[ $c =~ ^(native|dev[1-9][0-9]?|ring[1-4])$ ]] ||
+			die "unknown configuration '$c': want native, devN (threads) or ringN (queues, N <= 4 CPUs)"
+	done
+	for p in $pins; do
+		[[ $p =~ ^(unpinned|pinned)$ ]] || die "BENCH_PINS: '$p' is neither unpinned nor pinned"
+	done
+}
+
+check_prereqs() {
+	local f
+	for f in "build/obj/$flavor/vmlinux" build/initramfs/base.cpio build/initramfs/fio.cpio; do
+		[ -f "$f" ] || die "$f missing; run 'make kernel initramfs' (or 'make bench', which does)"
+	done
+	command -v gcc >/dev/null || die "gcc missing; run scripts/install-deps.sh"
+	python=/usr/bin/python3 # Debian's, where python3-matplotlib installs
+	[ -x "$python" ] || python=$(command -v python3) || die "python3 missing"
+	"$python" -c 'import matplotlib' 2>/dev/null ||
+		echo "bench: WARNING: $python has no matplotlib (python3-matplotlib): no chart" >&2
+}
+
+# The guest's tools: fsmeta (static) and the System V shm shim for fio.
+build_tools() {
+	tools=$top/build/bench/tools
+	mkdir -p "$tools"
+	gcc -static -O2 -Wall -Wextra -pthread -o "$tools/fsmeta" bench/fsmeta.c ||
+		die "cannot build bench/fsmeta.c"
+	gcc -O2 -Wall -Wextra -shared -fPIC -o "$tools/shm-shim.so" bench/shm-shim.c ||
+		die "cannot build bench/shm-shim.c"
+}
+
+write_conf() {
+	cat >"$1" <<-EOF
+		WORKLOADS="$workloads"
+		CONFIGS="$configs"
+		PINS="$pins"
+		PIN_CPU=$pin_cpu
+		REPS=$reps
+		RUNTIME=$runtime
+		META_SECS=$meta_secs
+		FILE_MB=$FILE_MB
+		PROFILE=$profile
+	EOF
+}
+
+# Expected VM time in seconds, from timings under TCG: fio starts in ~2 s and
+# spends ~0.5 s per job section beyond its runtime; a metadata run is
+# ~3 create phases long; each workload restarts the daemons.
+estimate() {
+	local nw=0 nm=0 nc np w
+	nc=$(wc -w <<<"$configs")
+	np=$(wc -w <<<"$pins")
+	for w in $workloads; do
+		if [[ $w == meta-* ]]; then nm=$((nm + 1)); else nw=$((nw + 1)); fi
+	done
+	awk -v nw="$nw" -v nm="$nm" -v nc="$nc" -v np="$np" -v r="$reps" -v t="$runtime" \
+		-v m="$meta_secs" 'BEGIN {
+			fio = nw * np * (3 + r * nc * (t + 0.6))
+			meta = nm * np * (1 + r * nc * (3 * m + 0.5))
+			printf "%d\n", 25 + fio + meta }'
+}
+
+show_vm_progress() {
+	local lines i
+	mapfile -t lines < <(grep -a '^bench: ' "$1" 2>/dev/null | tr -d '\r')
+	for ((i = shown; i < ${#lines[@]}; i++)); do
+		progress "vm ${lines[i]#bench: }"
+	done
+	shown=${#lines[@]}
+}
+
+run_vm() {
+	local conf=$1 est watchdog pid rc=0
+	est=$(estimate)
+	watchdog=$((est * 2 + 300))
+	progress "booting the VM: $(wc -w <<<"$workloads") workloads x $(wc -w <<<"$pins") pinning modes x" \
+		"$reps reps on $configs; expect ~$(((est + 59) / 60)) min (watchdog ${watchdog}s)"
+	scripts/vm-run.sh -q -f -k "$flavor" -m "$VM_MEM" -t "$watchdog" -o "$rundir" \
+		-c vm/bench-guest.sh -c "$conf:/work/bench.conf" -c "$tools:/work/tools" \
+		-- sh /work/bench-guest.sh /work/bench.conf >"$out/vm-run.log" 2>&1 &
+	pid=$!
+	shown=0
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		show_vm_progress "$rundir/console.log"
+	done
+	wait "$pid" || rc=$?
+	show_vm_progress "$rundir/console.log"
+	cp "$rundir/console.log" "$out/" 2>/dev/null || true
+	if [ -f "$rundir/results/output" ]; then
+		cp "$rundir/results/output" "$out/guest-output.txt"
+	fi
+	case $rc in
+	0) ;;
+	124) die "the VM did not finish before its watchdog (${watchdog}s); see $out/vm-run.log" ;;
+	125) die "the VM returned no results (panic?); see $out/vm-run.log and $out/console.log" ;;
+	126) die "kernel splat during the benchmark; see $out/vm-run.log and $out/console.log" ;;
+	*) die "the benchmark failed in the VM (exit $rc); see $out/guest-output.txt" ;;
+	esac
+}
+
+collect() {
+	local tgz=$rundir/results/bench-raw.tgz
+	[ -s "$tgz" ] || die "no raw results ($tgz); see $out/guest-output.txt"
+	mkdir -p "$out/raw"
+	tar -xzf "$tgz" -C "$out/raw" || die "cannot unpack $tgz"
+}
+
+report() {
+	progress "report: ${out#"$top"/}"
+	"$python" scripts/bench-report.py "$out/raw" "$out" || die "the report found errors (above)"
+	ln -sfn "$(basename "$out")" build/bench/latest
+	if [ "$profile" = 1 ]; then
+		cat "$out/profile.txt"
+	fi
+	progress "done: ${out#"$top"/} (build/bench/latest): table.txt results.json results.csv chart.png"
+}
+
+main() {
+	[ "$#" -eq 0 ] || { sed -n '2,20p' "$0" >&2; exit 2; }
+	settings
+	check_settings
+	check_prereqs
+	out=$top/build/bench/$(date +%Y%m%d-%H%M%S)
+	rundir=$top/build/runs/bench
+	mkdir -p "$out"
+	progress "building the guest tools (bench/fsmeta.c, bench/shm-shim.c)"
+	build_tools
+	write_conf "$out/bench.conf"
+	run_vm "$out/bench.conf"
+	collect
+	report
+}
+
+main "$@"
