@@ -4,7 +4,7 @@
 set -euo pipefail
 pattern='WARNING:|BUG:|BUG |Oops|Kernel panic|general protection fault|'
 pattern+='INFO: task .* blocked for more than|possible circular locking|'
-pattern+='possible recursive locking|inconsistent lock state|lockdep|'
+pattern+='possible recursive locking|inconsistent lock state|'
 pattern+='KASAN|UBSAN|unreferenced object|list_add corruption|list_del corruption|'
 pattern+='rcu: INFO|watchdog: BUG|Call Trace:|refcount_t:|kernel BUG at'
 found=0

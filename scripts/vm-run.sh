@@ -26,7 +26,10 @@ while getopts k:c:fs:m:t:o:q opt; do
 done
 shift $((OPTIND - 1))
 [ "$#" -gt 0 ] || { sed -n '2,14p' "$0" >&2; exit 2; }
+# The uncompressed vmlinux boots fastest (PVH); a KASAN kernel cannot
+# enter through PVH, so the debug flavor boots its bzImage.
 vmlinux=$top/build/obj/$flavor/vmlinux
+[ "$flavor" = debug ] && vmlinux=$top/build/obj/$flavor/arch/x86/boot/bzImage
 base=$top/build/initramfs/base.cpio
 [ -f "$vmlinux" ] || { echo "vm-run: $vmlinux missing; run 'make kernel' (or kernel-debug)" >&2; exit 2; }
 [ -f "$base" ] || { echo "vm-run: $base missing; run 'make initramfs'" >&2; exit 2; }
