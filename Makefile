@@ -58,3 +58,8 @@ clean:
 .PHONY: bench
 bench: kernel initramfs
 	scripts/bench.sh
+
+## bench-anchor  the same on upstream FUSE-over-io_uring (Debian kernel, libfuse passthrough_hp)
+.PHONY: bench-anchor
+bench-anchor: initramfs
+	scripts/bench-anchor.sh

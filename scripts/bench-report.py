@@ -97,16 +97,18 @@ def fmt(v):
     return f'{v:.3g}'
 
 
-def primary(configs):
-    classic = next((c for c in configs if c.startswith('dev')), None)
-    ring = next((c for c in configs if c.startswith('ring')), None)
+def primary(conf):
+    """The configurations the ratios compare: classic, ring, native"""
+    configs = conf['CONFIGS'].split()
+    classic = conf.get('CLASSIC') or next((c for c in configs if c.startswith('dev')), None)
+    ring = conf.get('RING') or next((c for c in configs if c.startswith('ring')), None)
     native = 'native' if 'native' in configs else None
     return classic, ring, native
 
 
 def summarize(values, conf):
     configs = conf['CONFIGS'].split()
-    classic, ring, native = primary(configs)
+    classic, ring, native = primary(conf)
     rows = []
     keys = sorted({k[:3] for k in values},
                   key=lambda k: (conf['WORKLOADS'].split().index(k[0]),
@@ -131,7 +133,7 @@ def summarize(values, conf):
 
 def table(rows, conf):
     configs = conf['CONFIGS'].split()
-    classic, ring, native = primary(configs)
+    classic, ring, native = primary(conf)
     head = ['workload', 'pin', 'unit'] + configs
     if ring and classic:
         head.append(f'{ring}/{classic}')
@@ -181,7 +183,7 @@ def chart(rows, conf, path, title):
               ' scripts/install-deps.sh): no chart', file=sys.stderr)
         return False
     configs = conf['CONFIGS'].split()
-    classic, _, _ = primary(configs)
+    classic, _, _ = primary(conf)
     others = [c for c in configs if c != classic]
     pins = conf['PINS'].split()
     labels = []
@@ -314,14 +316,17 @@ def main():
         with open(os.path.join(raw, 'info')) as f:
             info = dict(line.rstrip('\n').split(' ', 1) for line in f if ' ' in line)
     configs = conf['CONFIGS'].split()
-    classic, ring, native = primary(configs)
+    classic, ring, native = primary(conf)
     title = (f'FUSE transports in the VM ({info.get("kernel", "?")}, {info.get("cpus", "?")} vCPUs '
              f'TCG): {conf["REPS"]} reps x {conf["RUNTIME"]}s, pinned = CPU {conf["PIN_CPU"]}')
     text = table(rows, conf)
     notes = (f'{title}\nmedian (min-max) of {conf["REPS"]} repetitions; MB/s = 10^6 bytes/s; '
              f'{ring}/{classic} and {ring}/native: ratios of the medians\n'
              'native = tmpfs backing directory; devN = passthrough over /dev/fuse, N threads; '
-             'ringN = over the io_uring ring, N queues\n\n')
+             'ringN = over the io_uring ring, N queues\n'
+             + ('hpN = libfuse passthrough_hp over /dev/fuse, N threads; hpring = passthrough_hp'
+                ' over upstream io_uring\n' if any(c.startswith('hp') for c in configs) else '')
+             + '\n')
     with open(os.path.join(outdir, 'table.txt'), 'w') as f:
         f.write(notes + text)
     write_csv(rows, os.path.join(outdir, 'results.csv'))

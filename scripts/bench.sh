@@ -16,6 +16,8 @@
 #   BENCH_PINS="unpinned pinned"   BENCH_PIN_CPU=1 (the CPU for pinned runs)
 #   BENCH_WORKLOADS="..."  a subset of the names in ALL_WORKLOADS below
 #   BENCH_FLAVOR=normal  kernel flavor (build/obj/<flavor>/vmlinux)
+#   BENCH_TAG, BENCH_COPY="SRC:DST ..."  for scripts/bench-anchor.sh: results
+#                        in build/bench/TAG-<timestamp>, extra files for the VM
 # Output: build/bench/<timestamp>/{table.txt,results.json,results.csv,chart.png,
 # raw/,console.log} and the symlink build/bench/latest.
 set -euo pipefail
@@ -52,6 +54,8 @@ settings() {
 	pins=${BENCH_PINS:-unpinned pinned}
 	pin_cpu=${BENCH_PIN_CPU:-1}
 	flavor=${BENCH_FLAVOR:-normal}
+	tag=${BENCH_TAG:+$BENCH_TAG-}
+	read -ra extra_copies <<<"${BENCH_COPY:-}"
 	if [ "$quick" = 1 ]; then
 		runtime=${BENCH_RUNTIME:-1}
 		configs=${BENCH_CONFIGS:-native dev4 ring4}
@@ -77,8 +81,8 @@ check_settings() {
 			die "unknown workload '$w'; known: $(words "$ALL_WORKLOADS")"
 	done
 	for c in $configs; do
-		[[ $c =~ ^(native|dev[1-9][0-9]?|ring[1-4])$ ]] ||
-			die "unknown configuration '$c': want native, devN (threads) or ringN (queues, N <= 4 CPUs)"
+		[[ $c =~ ^(native|dev[1-9][0-9]?|ring[1-4]|hp[1-9][0-9]?|hpring)$ ]] ||
+			die "unknown configuration '$c': want native, devN (threads), ringN (queues, N <= 4 CPUs), hpN or hpring"
 	done
 	for p in $pins; do
 		[[ $p =~ ^(unpinned|pinned)$ ]] || die "BENCH_PINS: '$p' is neither unpinned nor pinned"
@@ -118,6 +122,8 @@ write_conf() {
 		META_SECS=$meta_secs
 		FILE_MB=$FILE_MB
 		PROFILE=$profile
+		CLASSIC=$(grep -oE '\b(dev|hp)[0-9]+\b' <<<"$configs" | head -n 1)
+		RING=$(grep -oE '\b(ring[0-9]+|hpring)\b' <<<"$configs" | head -n 1)
 	EOF
 }
 
@@ -148,13 +154,16 @@ show_vm_progress() {
 }
 
 run_vm() {
-	local conf=$1 est watchdog pid rc=0
+	local conf=$1 est watchdog pid c rc=0
 	est=$(estimate)
 	watchdog=$((est * 2 + 300))
 	progress "booting the VM: $(wc -w <<<"$workloads") workloads x $(wc -w <<<"$pins") pinning modes x" \
 		"$reps reps on $configs; expect ~$(((est + 59) / 60)) min (watchdog ${watchdog}s)"
-	scripts/vm-run.sh -q -f -k "$flavor" -m "$VM_MEM" -t "$watchdog" -o "$rundir" \
-		-c vm/bench-guest.sh -c "$conf:/work/bench.conf" -c "$tools:/work/tools" \
+	local copies=(-c vm/bench-guest.sh -c "$conf:/work/bench.conf" -c "$tools:/work/tools")
+	for c in "${extra_copies[@]}"; do
+		copies+=(-c "$c")
+	done
+	scripts/vm-run.sh -q -f -k "$flavor" -m "$VM_MEM" -t "$watchdog" -o "$rundir" "${copies[@]}" \
 		-- sh /work/bench-guest.sh /work/bench.conf >"$out/vm-run.log" 2>&1 &
 	pid=$!
 	shown=0
@@ -187,11 +196,11 @@ collect() {
 report() {
 	progress "report: ${out#"$top"/}"
 	"$python" scripts/bench-report.py "$out/raw" "$out" || die "the report found errors (above)"
-	ln -sfn "$(basename "$out")" build/bench/latest
+	ln -sfn "$(basename "$out")" "build/bench/${tag}latest"
 	if [ "$profile" = 1 ]; then
 		cat "$out/profile.txt"
 	fi
-	progress "done: ${out#"$top"/} (build/bench/latest): table.txt results.json results.csv chart.png"
+	progress "done: ${out#"$top"/} (build/bench/${tag}latest): table.txt results.json results.csv chart.png"
 }
 
 main() {
@@ -199,7 +208,7 @@ main() {
 	settings
 	check_settings
 	check_prereqs
-	out=$top/build/bench/$(date +%Y%m%d-%H%M%S)
+	out=$top/build/bench/$tag$(date +%Y%m%d-%H%M%S)
 	rundir=$top/build/runs/bench
 	mkdir -p "$out"
 	progress "building the guest tools (bench/fsmeta.c, bench/shm-shim.c)"

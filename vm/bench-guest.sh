@@ -6,7 +6,10 @@
 # RUNTIME, META_SECS, FILE_MB and PROFILE (see scripts/bench.sh). Every
 # workload runs on every configuration: "native" is the backing tmpfs
 # directory itself, "devN" the passthrough daemon over classic /dev/fuse with
-# N threads, "ringN" the daemon over the io_uring ring with N queues. For one
+# N threads, "ringN" the daemon over the io_uring ring with N queues; for the
+# anchor (scripts/bench-anchor.sh, upstream kernel) "hpN" is libfuse's
+# passthrough_hp over /dev/fuse with N threads and "hpring" passthrough_hp
+# over upstream's io_uring transport (one queue per CPU). For one
 # workload and one pinning mode the daemons are started afresh (one per
 # configuration, each on its own mountpoint over the same backing directory),
 # then the repetitions run interleaved (rep 1 on every configuration, then
@@ -23,6 +26,8 @@ conf=${1:?usage: bench-guest.sh CONFFILE}
 BACKING=/tmp/backing
 RAW=/tmp/bench-raw
 PT=/kselftest/fuse/fuse_passthrough
+HP=/anchor/passthrough_hp
+HP_LIBS=/anchor/lib
 TOOLS=/work/tools
 T0=$(cut -d' ' -f1 /proc/uptime)
 
@@ -47,13 +52,21 @@ cfg_dir() {
 	esac
 }
 
-# "-t dev -j 4" for dev4, "-t uring -j 1" for ring1.
-cfg_daemon_args() {
+# exec_daemon CFG MNT EXTRA: become the configuration's daemon (run it in
+# the background: exec makes $! its pid). EXTRA: fuse_passthrough options.
+# passthrough_hp: no kernel passthrough or splice (the daemon copies, as
+# fuse_passthrough does) and no caching (no writeback cache, as ours).
+exec_daemon() {
+	hp="$HP --foreground --nopassthrough --nosplice --nocache"
+	# shellcheck disable=SC2086 # word splitting of the options wanted
 	case $1 in
-	dev[0-9]*) echo "-t dev -j ${1#dev}" ;;
-	ring[0-9]*) echo "-t uring -j ${1#ring}" ;;
-	*) return 1 ;;
+	dev[0-9]*) exec $PT -t dev -j "${1#dev}" $3 -s "/tmp/stats.$1" "$BACKING" "$2" ;;
+	ring[0-9]*) exec $PT -t uring -j "${1#ring}" $3 -s "/tmp/stats.$1" "$BACKING" "$2" ;;
+	hp[0-9]*) exec env LD_LIBRARY_PATH="$HP_LIBS" $hp --num-threads="${1#hp}" "$BACKING" "$2" ;;
+	hpring) exec env LD_LIBRARY_PATH="$HP_LIBS" $hp -o io_uring "$BACKING" "$2" ;;
 	esac
+	echo "unknown configuration '$1'" >&2
+	exit 1
 }
 
 prepare_files() {
@@ -66,11 +79,22 @@ prepare_files() {
 	dd if=/dev/zero of="$BACKING/w.0" bs=1M count="$FILE_MB" 2>/dev/null ||
 		die "cannot lay out $BACKING/w.0"
 	mkdir -p "$BACKING/meta"
+	case " $CONFIGS " in
+	*" hp"*) [ -x "$HP" ] || die "configuration hp*: no $HP (scripts/bench-anchor.sh provides it)" ;;
+	esac
+	case " $CONFIGS " in
+	*" hpring "*)
+		# Upstream's ring transport is off unless the fuse module allows it
+		echo 1 >/sys/module/fuse/parameters/enable_uring ||
+			die "hpring: cannot set fuse.enable_uring (no CONFIG_FUSE_IO_URING?)"
+		;;
+	esac
 	{
 		echo "kernel $(uname -r)"
 		echo "cpus $(nproc)"
 		echo "numa_nodes $(find /sys/devices/system/node -maxdepth 1 -name 'node[0-9]*' | wc -l)"
 		grep MemTotal /proc/meminfo
+		echo "enable_uring $(cat /sys/module/fuse/parameters/enable_uring 2>/dev/null || echo -)"
 		echo "fio $(fio --version)"
 	} >"$RAW/info"
 }
@@ -89,14 +113,12 @@ wait_mount() {
 start_daemons() {
 	for cfg in $CONFIGS; do
 		[ "$cfg" = native ] && continue
-		args=$(cfg_daemon_args "$cfg") || die "unknown configuration '$cfg'"
 		mnt=$(cfg_dir "$cfg")
 		mkdir -p "$mnt"
-		# shellcheck disable=SC2086 # word splitting of the options wanted
-		$PT $args $2 -s "/tmp/stats.$cfg" "$BACKING" "$mnt" 2>"/tmp/daemon.$cfg.err" &
+		exec_daemon "$cfg" "$mnt" "$2" >"/tmp/daemon.$cfg.err" 2>&1 &
 		eval "pid_$cfg=$!"
 		wait_mount "$mnt" "$!" ||
-			die "$1: daemon '$PT $args' did not mount $mnt: $(cat "/tmp/daemon.$cfg.err")"
+			die "$1: the $cfg daemon did not mount $mnt: $(cat "/tmp/daemon.$cfg.err")"
 	done
 }
 
@@ -120,7 +142,8 @@ stop_daemons() {
 		wait "$pid" || rc=$?
 		[ "$rc" -eq 0 ] || die "$1: $cfg daemon exited $rc: $(cat "/tmp/daemon.$cfg.err")"
 		{
-			cat "/tmp/stats.$cfg"
+			# passthrough_hp keeps no statistics
+			cat "/tmp/stats.$cfg" 2>/dev/null || echo "transport $cfg"
 			echo "cpu_ticks ${cpu:-0 0}"
 			echo "clk_tck 100"
 			echo "threads $threads"
