@@ -122,9 +122,23 @@ write_conf() {
 		META_SECS=$meta_secs
 		FILE_MB=$FILE_MB
 		PROFILE=$profile
-		CLASSIC=$(grep -oE '\b(dev|hp)[0-9]+\b' <<<"$configs" | head -n 1)
-		RING=$(grep -oE '\b(ring[0-9]+|hpring)\b' <<<"$configs" | head -n 1)
+		RING=$(compared ring)
+		CLASSIC=$(compared classic)
 	EOF
+}
+
+# compared ring|classic: the pair the ratios compare, the first ring
+# configuration and the first classic one of the same daemon
+compared() {
+	local ring
+	ring=$(grep -oE '\b(ring[0-9]+|hpring)\b' <<<"$configs" | head -n 1 || true)
+	if [ "$1" = ring ]; then
+		echo "$ring"
+	elif [ "$ring" = hpring ]; then
+		grep -oE '\bhp[0-9]+\b' <<<"$configs" | head -n 1 || true
+	else
+		grep -oE '\bdev[0-9]+\b' <<<"$configs" | head -n 1 || true
+	fi
 }
 
 # Expected VM time in seconds, from timings under TCG: fio starts in ~2 s and
