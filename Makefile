@@ -4,7 +4,7 @@ SHELL := /bin/bash
 FLAVOR ?= normal
 CMD ?= uname -a
 
-.PHONY: help deps tree export kernel kernel-debug initramfs run vm check check-debug clean
+.PHONY: help deps tree export kernel kernel-debug initramfs run vm check check-normal check-debug clean
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -42,11 +42,16 @@ run: kernel initramfs
 vm:
 	scripts/vm-run.sh -f -k $(FLAVOR) -- sh -c '$(CMD)'
 
-## check         the tests: deps, tree, kernel, VM, kselftests, summary
+## check         the tests: deps, tree, both kernels, the kselftests in the VM
+##               on the normal and the debug kernel (lockdep, KASAN, kmemleak)
 check:
+	scripts/check.sh normal debug
+
+## check-normal  the same on the normal kernel only (the quick loop)
+check-normal:
 	scripts/check.sh normal
 
-## check-debug   the same on the debug kernel (lockdep, KASAN, kmemleak)
+## check-debug   the same on the debug kernel only
 check-debug:
 	scripts/check.sh debug
 

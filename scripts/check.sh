@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The test entry point: deps, kernel tree, kernel, initramfs, the fuse
-# kselftests in the VM, splat check, summary. usage: check.sh [normal|debug]
+# The test entry point: deps, kernel tree, kernels, initramfs, the fuse
+# kselftests in the VM on each kernel flavor, splat check, one summary.
+# usage: check.sh [FLAVOR...]   (default: normal debug)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-flavor=${1:-normal}
+flavors=("$@")
+[ "${#flavors[@]}" -gt 0 ] || flavors=(normal debug)
 t0=$SECONDS
 step() {
 	local s=$SECONDS
@@ -14,22 +16,29 @@ step() {
 }
 step "dependencies" scripts/install-deps.sh
 step "kernel tree" scripts/make-tree.sh --if-stale
-step "kernel ($flavor)" scripts/build-kernel.sh "$flavor"
+for f in "${flavors[@]}"; do
+	step "kernel ($f)" scripts/build-kernel.sh "$f"
+done
 step "initramfs" scripts/build-initramfs.sh
-out=build/runs/check-$flavor
-timeout=900
-[ "$flavor" = debug ] && timeout=2400
-vmrc=0
-step "selftests in the VM ($flavor)" scripts/vm-run.sh -q -k "$flavor" -t "$timeout" -o "$out" -- \
-	sh -c 'cd /kselftest && ./run_kselftest.sh' || vmrc=$?
-echo "== results ($flavor kernel, $((SECONDS - t0))s total)"
-summary=$(scripts/tap-summary.sh "$out/results/output")
-sed '$d' <<<"$summary"
-read -r pass fail skip < <(tail -n 1 <<<"$summary")
-if [ "$vmrc" -ne 0 ]; then
-	echo "FAIL: the VM run itself (exit $vmrc: 124 watchdog, 125 no results, 126 kernel splat)"
-	fail=$((fail + 1))
-fi
-echo "logs: $out/console.log $out/results/"
+
+pass=0 fail=0 skip=0
+for f in "${flavors[@]}"; do
+	out=build/runs/check-$f
+	timeout=1200
+	[ "$f" = debug ] && timeout=3600
+	vmrc=0
+	step "selftests in the VM ($f kernel)" scripts/vm-run.sh -q -f -k "$f" -m 3G \
+		-t "$timeout" -o "$out" -- sh -c 'cd /kselftest && ./run_kselftest.sh' || vmrc=$?
+	summary=$(scripts/tap-summary.sh "$out/results/output")
+	sed "\$d; s/^/$f: /" <<<"$summary"
+	read -r p fl s < <(tail -n 1 <<<"$summary")
+	if [ "$vmrc" -ne 0 ]; then
+		echo "$f: FAIL: the VM run itself (exit $vmrc: 124 watchdog, 125 no results, 126 kernel splat); logs in $out"
+		fl=$((fl + 1))
+	fi
+	echo "$f kernel: $p passed, $fl failed, $s skipped (logs in $out)"
+	pass=$((pass + p)) fail=$((fail + fl)) skip=$((skip + s))
+done
+echo "== total $((SECONDS - t0))s"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] && [ "$skip" -eq 0 ] && [ "$pass" -gt 0 ]
