@@ -20,6 +20,11 @@ rm -rf "$ksft"
 make -s -C "$tree/tools/testing/selftests" TARGETS=fuse O="$top/build/obj/normal" \
 	KSFT_INSTALL_PATH="$ksft" -j"$(nproc)" install >"$out/selftests.log" 2>&1 ||
 	{ cat "$out/selftests.log" >&2; echo "build-initramfs: selftests build failed" >&2; exit 1; }
+if grep -q 'warning:' "$out/selftests.log"; then
+	grep -B2 -A2 'warning:' "$out/selftests.log" >&2
+	echo "build-initramfs: the selftests build has warnings (log: $out/selftests.log)" >&2
+	exit 1
+fi
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT

@@ -9,7 +9,7 @@ PKGS=(
 	ccache cpio xz-utils rsync git
 	qemu-system-x86 busybox-static
 	liburing-dev fio
-	sparse shellcheck python3-docutils
+	sparse shellcheck python3-docutils python3-ply
 	python3-matplotlib
 )
 
