@@ -4,7 +4,7 @@ SHELL := /bin/bash
 FLAVOR ?= normal
 CMD ?= uname -a
 
-.PHONY: help deps tree export kernel kernel-debug initramfs run vm check check-normal check-debug clean
+.PHONY: help deps tree export kernel kernel-debug initramfs run vm check check-normal check-debug lint clean
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -54,6 +54,11 @@ check-normal:
 ## check-debug   the same on the debug kernel only
 check-debug:
 	scripts/check.sh debug
+
+## lint          checkpatch, per-patch builds (option on/off, W=1), sparse,
+##               kernel-doc, rst, shellcheck (also part of 'make check')
+lint:
+	scripts/lint.sh
 
 ## clean         remove build outputs except the kernel tree
 clean:

@@ -39,6 +39,14 @@ for f in "${flavors[@]}"; do
 	echo "$f kernel: $p passed, $fl failed, $s skipped (logs in $out)"
 	pass=$((pass + p)) fail=$((fail + fl)) skip=$((skip + s))
 done
+lintrc=0
+step "lint (checkpatch, per-patch builds, sparse, kernel-doc, rst, shellcheck)" scripts/lint.sh || lintrc=$?
+if [ "$lintrc" -eq 0 ]; then
+	pass=$((pass + 1))
+else
+	echo "FAIL: lint (see above)"
+	fail=$((fail + 1))
+fi
 echo "== total $((SECONDS - t0))s"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] && [ "$skip" -eq 0 ] && [ "$pass" -gt 0 ]
