@@ -2,7 +2,7 @@
 # The main job, run inside the VM: mount the selftests' passthrough daemon on
 # a backing directory, run a short workload on it, show what happened.
 set -e
-transport=${1:-dev}
+transport=${1:-uring}
 bin=/kselftest/fuse
 mkdir -p /tmp/backing /tmp/mnt
 $bin/fuse_passthrough -t "$transport" -j 2 -s /results/daemon-stats /tmp/backing /tmp/mnt &
