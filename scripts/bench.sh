@@ -168,7 +168,7 @@ show_vm_progress() {
 }
 
 run_vm() {
-	local conf=$1 est watchdog pid c rc=0
+	local conf=$1 est pid c rc=0
 	est=$(estimate)
 	watchdog=$((est * 2 + 300))
 	progress "booting the VM: $(wc -w <<<"$workloads") workloads x $(wc -w <<<"$pins") pinning modes x" \
@@ -191,20 +191,28 @@ run_vm() {
 	if [ -f "$rundir/results/output" ]; then
 		cp "$rundir/results/output" "$out/guest-output.txt"
 	fi
-	case $rc in
-	0) ;;
+	vm_rc=$rc
+}
+
+# vm_failed: why the VM run failed, after its raw results were kept
+vm_failed() {
+	case $vm_rc in
 	124) die "the VM did not finish before its watchdog (${watchdog}s); see $out/vm-run.log" ;;
 	125) die "the VM returned no results (panic?); see $out/vm-run.log and $out/console.log" ;;
 	126) die "kernel splat during the benchmark; see $out/vm-run.log and $out/console.log" ;;
-	*) die "the benchmark failed in the VM (exit $rc); see $out/guest-output.txt" ;;
+	*) die "the benchmark failed in the VM (exit $vm_rc); see $out/guest-output.txt" \
+		"and $out/raw/failure.txt" ;;
 	esac
 }
 
 collect() {
 	local tgz=$rundir/results/bench-raw.tgz
-	[ -s "$tgz" ] || die "no raw results ($tgz); see $out/guest-output.txt"
-	mkdir -p "$out/raw"
-	tar -xzf "$tgz" -C "$out/raw" || die "cannot unpack $tgz"
+	if [ -s "$tgz" ]; then
+		mkdir -p "$out/raw"
+		tar -xzf "$tgz" -C "$out/raw" || die "cannot unpack $tgz"
+	fi
+	[ "$vm_rc" -eq 0 ] || vm_failed
+	[ -d "$out/raw" ] || die "no raw results ($tgz); see $out/guest-output.txt"
 }
 
 report() {

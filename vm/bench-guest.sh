@@ -37,7 +37,41 @@ log() {
 
 die() {
 	log "ERROR: $*"
+	diagnose
+	abort_fuse
 	exit 1
+}
+
+# After a failure: what every task waits on, and the FUSE connections'
+# outstanding requests, into failure.txt next to the raw results.
+diagnose() {
+	mkdir -p "$RAW"
+	{
+		echo "== tasks not running or sleeping normally (pid state comm, kernel stack)"
+		for t in /proc/[0-9]*/task/[0-9]*; do
+			st=$(cut -d' ' -f1-3 "$t/stat" 2>/dev/null) || continue
+			case $st in *" D" | *" R") ;; *) case $st in *fio* | *fuse* | *fsmeta* | *passthrough* | *iou-wrk*) ;; *) continue ;; esac ;; esac
+			echo "$st"
+			sed 's/^/    /' "$t/stack" 2>/dev/null
+		done
+		echo "== /sys/fs/fuse/connections: waiting requests"
+		for c in /sys/fs/fuse/connections/*; do
+			[ -e "$c/waiting" ] && echo "$c $(cat "$c/waiting")"
+		done
+	} >"$RAW/failure.txt" 2>&1
+	cp /tmp/*.err /tmp/*.fio "$RAW/" 2>/dev/null
+}
+
+# After a failure: abort every FUSE connection, so that no process stays
+# stuck on a request (and the VM can power off and ship the results).
+abort_fuse() {
+	for c in /sys/fs/fuse/connections/*/abort; do
+		[ -e "$c" ] && echo 1 >"$c"
+	done
+	for cfg in $CONFIGS; do
+		pid=$(eval "echo \${pid_$cfg:-}")
+		[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	done
 }
 
 pack_results() {
@@ -104,7 +138,7 @@ wait_mount() {
 	while ! grep -q " $1 fuse" /proc/mounts; do
 		i=$((i + 1))
 		[ "$i" -le 200 ] || return 1
-		kill -0 "$2" 2>/dev/null || return 1
+		running "$2" || return 1
 		sleep 0.05
 	done
 }
@@ -120,6 +154,11 @@ start_daemons() {
 		wait_mount "$mnt" "$!" ||
 			die "$1: the $cfg daemon did not mount $mnt: $(cat "/tmp/daemon.$cfg.err")"
 	done
+}
+
+# Whether a process runs (a zombie waiting for wait does not).
+running() {
+	[ -r "/proc/$1/stat" ] && awk '{ exit $3 == "Z" }' "/proc/$1/stat" 2>/dev/null
 }
 
 # Sum of a field over a process's threads' status files.
@@ -138,6 +177,12 @@ stop_daemons() {
 		ncs=$(thread_sum "$pid" nonvoluntary_ctxt_switches)
 		threads=$(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
 		kill -TERM "$pid" 2>/dev/null
+		i=0
+		while running "$pid" && [ "$i" -lt 200 ]; do
+			i=$((i + 1))
+			sleep 0.05
+		done
+		running "$pid" && die "$1: the $cfg daemon did not exit within 10s of SIGTERM"
 		rc=0
 		wait "$pid" || rc=$?
 		# passthrough_hp exits 1 when a signal ended its loop
@@ -218,9 +263,13 @@ run_fio() {
 	tag=$1.$2
 	write_jobfile "$1" "/tmp/$tag.fio"
 	cp "/tmp/$tag.fio" "$RAW/$tag.fio"
-	pinned "$2" env LD_PRELOAD="$TOOLS/shm-shim.so" fio --output-format=json \
-		--output="$RAW/$tag.json" "/tmp/$tag.fio" 2>"/tmp/$tag.err" ||
-		die "$tag: fio failed: $(tail -n 5 "/tmp/$tag.err")"
+	# A hang fails the run long before fio's own 300 s stall detection
+	limit=$((REPS * $(echo "$CONFIGS" | wc -w) * (RUNTIME + 3) + 60))
+	rc=0
+	pinned "$2" timeout -s KILL "$limit" env LD_PRELOAD="$TOOLS/shm-shim.so" fio --output-format=json \
+		--output="$RAW/$tag.json" "/tmp/$tag.fio" >"/tmp/$tag.out" 2>"/tmp/$tag.err" || rc=$?
+	[ "$rc" -ne 137 ] || die "$tag: fio did not finish in ${limit}s (a hang?); stopped it"
+	[ "$rc" -eq 0 ] || die "$tag: fio failed ($rc): $(tail -n 5 "/tmp/$tag.err")"
 	grep -v '^fio: .*cache invalidation' "/tmp/$tag.err" >&2 || true
 }
 
@@ -228,12 +277,16 @@ run_meta() {
 	tag=$1.$2
 	threads=${1#meta-}
 	threads=${threads%t}
+	limit=$(awk -v m="$META_SECS" 'BEGIN { printf "%d\n", 4 * m + 60 }')
 	rep=1
 	while [ "$rep" -le "$REPS" ]; do
 		for cfg in $CONFIGS; do
 			dir=$(cfg_dir "$cfg")/meta
-			out=$(pinned "$2" "$TOOLS/fsmeta" -t "$threads" -T "$META_SECS" "$dir" 2>"/tmp/$tag.err") ||
-				die "$tag: fsmeta on $cfg failed: $(tail -n 5 "/tmp/$tag.err")"
+			rc=0
+			out=$(pinned "$2" timeout -s KILL "$limit" "$TOOLS/fsmeta" -t "$threads" -T "$META_SECS" \
+				"$dir" 2>"/tmp/$tag.err") || rc=$?
+			[ "$rc" -ne 137 ] || die "$tag: fsmeta on $cfg did not finish in ${limit}s (a hang?)"
+			[ "$rc" -eq 0 ] || die "$tag: fsmeta on $cfg failed ($rc): $(tail -n 5 "/tmp/$tag.err")"
 			echo "$1 $2 $cfg $rep $out" >>"$RAW/meta.txt"
 		done
 		rep=$((rep + 1))
