@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * LD_PRELOAD shim giving fio System V shared memory on a kernel built
- * without CONFIG_SYSVIPC (the VM's tinyconfig kernel): fio keeps its job
+ * without CONFIG_SYSVIPC (tinyconfig; vm/bench-guest.sh uses it when the
+ * VM's kernel has no /proc/sysvipc): fio keeps its job
  * table in a shmget() segment that its forked jobs share. Here a segment is
  * an anonymous MAP_SHARED mapping, which fork() shares just the same. Only
  * IPC_PRIVATE segments attached in the creating process are supported,
