@@ -20,6 +20,13 @@ n=$(git rev-list --count base..HEAD)
 [ "$n" -gt 0 ] || { echo "export-series: no commits above base" >&2; exit 1; }
 git config branch.fuse-uring.description >/dev/null ||
 	{ echo "export-series: no cover letter text; run 'git branch --edit-description' in $tree" >&2; exit 1; }
+# git am --committer-date-is-author-date recreates the commits in make-tree.sh;
+# give the tree's commits the same committer dates, so that a tree made from
+# series/ has the very same commit ids.
+if git log --format='%ad %cd' --date=raw base..HEAD | awk '$1 != $3 { d = 1 } END { exit !d }'; then
+	FILTER_BRANCH_SQUELCH_WARNING=1 git filter-branch -f \
+		--env-filter 'export GIT_COMMITTER_DATE="$GIT_AUTHOR_DATE"' base..HEAD >/dev/null
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git format-patch -q -o "$tmp" --cover-letter --cover-from-description=subject \
