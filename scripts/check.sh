@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # The test entry point: deps, kernel tree, kernels, initramfs, the fuse
 # kselftests in the VM on each kernel flavor, splat check, one summary.
-# usage: check.sh [FLAVOR...]   (default: normal debug)
+# usage: check.sh [FLAVOR...]   (default: normal debug, then the distro builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-flavors=("$@")
-[ "${#flavors[@]}" -gt 0 ] || flavors=(normal debug)
+flavors=("$@") full=0
+[ "${#flavors[@]}" -gt 0 ] || flavors=(normal debug) full=1
 t0=$SECONDS
+# step TITLE CMD...: run CMD with a heading and its time; returns its status
+# (callers test it with || or if, where set -e does not apply inside).
 step() {
-	local s=$SECONDS
+	local s=$SECONDS rc=0
 	echo "== $1"
 	shift
-	"$@"
+	"$@" || rc=$?
 	echo "== done in $((SECONDS - s))s"
+	return "$rc"
 }
 step "dependencies" scripts/install-deps.sh
 step "kernel tree" scripts/make-tree.sh --if-stale
@@ -46,6 +49,14 @@ if [ "$lintrc" -eq 0 ]; then
 else
 	echo "FAIL: lint (see above)"
 	fail=$((fail + 1))
+fi
+if [ "$full" -eq 1 ]; then
+	if step "distro builds (newest Debian 6.12.y, Debian's kernel config)" scripts/distro-check.sh; then
+		pass=$((pass + 1))
+	else
+		echo "FAIL: distro builds (see above)"
+		fail=$((fail + 1))
+	fi
 fi
 echo "== total $((SECONDS - t0))s"
 echo "$pass passed, $fail failed, $skip skipped"
