@@ -19,6 +19,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 dir=$top/build/anchor
+PAPT_DIR=$dir/apt
+# shellcheck source=scripts/private-apt.sh
+. scripts/private-apt.sh
 suites=${ANCHOR_SUITES:-trixie-backports sid}
 kflavor=${ANCHOR_KFLAVOR:-cloud-amd64}
 MIN_KERNEL=6.14
@@ -39,35 +42,14 @@ die() {
 	exit 1
 }
 
-# apt-get/apt-cache on the private source list only, as the ordinary client.
-apt_opts() {
-	echo "-o Dir::Etc::SourceList=$dir/apt/sources.list -o Dir::Etc::SourceParts=/dev/null" \
-		"-o Dir::State::Lists=$dir/apt/lists -o Dir::Cache=$dir/apt/cache" \
-		"-o Dir::State::Status=/dev/null -o APT::Architecture=amd64 -o Debug::NoLocking=1" \
-		"-o APT::Sandbox::User=root"
-}
-
-papt_get() {
-	# shellcheck disable=SC2046 # the options are words
-	apt-get $(apt_opts) -q "$@"
-}
-
-papt_cache() {
-	# shellcheck disable=SC2046
-	apt-cache $(apt_opts) "$@"
-}
-
 setup_apt() {
-	local s
-	mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial"
-	: >"$dir/apt/sources.list"
+	local s uris=()
 	for s in $suites; do
-		echo "deb http://deb.debian.org/debian $s main" >>"$dir/apt/sources.list"
-		echo "deb-src http://deb.debian.org/debian $s main" >>"$dir/apt/sources.list"
+		uris+=("http://deb.debian.org/debian $s")
 	done
 	progress "reading Debian's package indexes for: $suites"
-	papt_get update >"$dir/apt/update.log" 2>&1 ||
-		skip "cannot read the package indexes of $suites (see $dir/apt/update.log)"
+	papt_setup "${uris[@]}" ||
+		skip "cannot read the package indexes of $suites (see $PAPT_DIR/update.log)"
 }
 
 version_ge() {
