@@ -4,7 +4,7 @@ SHELL := /bin/bash
 FLAVOR ?= normal
 CMD ?= uname -a
 
-.PHONY: help deps tree export kernel kernel-debug initramfs run vm check check-normal check-debug lint clean
+.PHONY: help deps tree export kernel kernel-debug initramfs run vm check check-normal check-debug lint distro clean
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -59,6 +59,11 @@ check-debug:
 ##               kernel-doc, rst, shellcheck (also part of 'make check')
 lint:
 	scripts/lint.sh
+
+## distro        the series on the newest Debian 6.12.y (trixie) with git am, and
+##               fs/fuse modules under Debian's own kernel config (also in check)
+distro: deps
+	scripts/distro-check.sh
 
 ## clean         remove build outputs except the kernel tree
 clean:
