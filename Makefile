@@ -78,3 +78,11 @@ bench: kernel initramfs
 .PHONY: bench-anchor
 bench-anchor: initramfs
 	scripts/bench-anchor.sh
+
+## stress        teardown faults under I/O, many iterations, in the VM on the debug kernel
+##               (STRESS_FLAVOR=normal, STRESS_ITERS=100, STRESS_FIO_ITERS=5, STRESS_SEED):
+##               cases x iterations, passed/failed, splats, leaks, hangs
+STRESS_FLAVOR ?= debug
+.PHONY: stress
+stress: $(if $(filter normal,$(STRESS_FLAVOR)),kernel,kernel-debug) initramfs
+	scripts/stress.sh $(STRESS_FLAVOR)
