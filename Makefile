@@ -45,7 +45,7 @@ vm:
 ## check         the tests: deps, tree, both kernels, the kselftests in the VM
 ##               on the normal and the debug kernel (lockdep, KASAN, kmemleak)
 check:
-	scripts/check.sh normal debug
+	scripts/check.sh
 
 ## check-normal  the same on the normal kernel only (the quick loop)
 check-normal:
