@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Condense a benchmark run (and optionally an anchor run) into the table
+the cover letter carries: medians of classic, ring and native, the
+ring/classic ratio, and the anchor's ratio for the same row.
+
+usage: bench-cover.py OURS/results.json [ANCHOR/results.json]
+"""
+import json
+import sys
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if v >= 10000:
+        return f"{v / 1000:.1f}k"
+    if v >= 100:
+        return f"{v:.0f}"
+    return f"{v:.1f}"
+
+
+def rows(path):
+    d = json.load(open(path))
+    out = {}
+    for r in d["results"]:
+        name = r["workload"] + (" " + r["metric"] if r["metric"] else "")
+        out[(name, r["pin"])] = (r, d["classic"], d["ring"])
+    return d, out
+
+
+def main():
+    ours, ours_rows = rows(sys.argv[1])
+    anchor_rows = rows(sys.argv[2])[1] if len(sys.argv) > 2 else {}
+    cl, rg = ours["classic"], ours["ring"]
+    print(f"{'workload':<22} {'pin':<8} {'unit':<5} {cl:>7} {rg:>7} "
+          f"{'native':>7} {rg + '/' + cl:>10} {'anchor':>7}")
+    for (name, pin), (r, _, _) in ours_rows.items():
+        c = r["configs"]
+        med = {k: v["median"] for k, v in c.items()}
+        anchor = "-"
+        if (name, pin) in anchor_rows:
+            a, acl, arg = anchor_rows[(name, pin)]
+            am = {k: v["median"] for k, v in a["configs"].items()}
+            if am.get(acl) and am.get(arg):
+                anchor = f"{am[arg] / am[acl]:.2f}"
+        ratio = med[rg] / med[cl] if med.get(cl) and med.get(rg) else None
+        print(f"{name:<22} {pin:<8} {r['unit']:<5} {fmt(med.get(cl)):>7} "
+              f"{fmt(med.get(rg)):>7} {fmt(med.get('native')):>7} "
+              f"{(f'{ratio:.2f}' if ratio else '-'):>10} {anchor:>7}")
+
+
+if __name__ == "__main__":
+    main()
