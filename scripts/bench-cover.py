@@ -5,18 +5,20 @@ ring/classic ratio, and the anchor's ratio for the same row.
 
 usage: bench-cover.py OURS/results.json [ANCHOR/results.json]
 """
+import importlib.util
 import json
+import os
 import sys
+
+# The number format of the full report (scripts/bench-report.py)
+_spec = importlib.util.spec_from_file_location(
+    "bench_report", os.path.join(os.path.dirname(__file__), "bench-report.py"))
+_report = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_report)
 
 
 def fmt(v):
-    if v is None:
-        return "-"
-    if v >= 10000:
-        return f"{v / 1000:.1f}k"
-    if v >= 100:
-        return f"{v:.0f}"
-    return f"{v:.1f}"
+    return "-" if v is None else _report.fmt(v)
 
 
 def rows(path):
