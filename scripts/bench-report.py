@@ -8,11 +8,15 @@ meta.txt from fsmeta, daemon statistics, bench.conf). OUTDIR gets:
   results.json  settings and, per workload, metric, pinning mode and
                 configuration, every repetition's value, median, min, max
   results.csv   the same, one row per workload/metric/pin/configuration
-  table.txt     the table printed at the end (median and min-max spread)
+  table.txt     the table printed at the end (median and min-max spread),
+                with the VM's process wake-up round trip (roundtrip.txt)
   chart.png     each configuration relative to the classic transport
   profile.csv, profile.txt   with PROFILE=1 (BENCH_PROFILE=1): requests per
                 opcode and transport, requests per I/O, daemon CPU time and
                 context switches, system CPU time per workload
+  perf.txt      with PROFILE=1: the perf report of one more run per workload,
+                pinning mode and FUSE configuration (CPU time per command,
+                then per command, object and symbol; swapper = idle)
 Exits non-zero when a result is missing or a ring configuration carried no
 request over the ring.
 """
@@ -300,7 +304,30 @@ def profile(raw, conf, ios, outdir):
         w = csv.writer(f)
         w.writerow(['workload', 'pin', 'config', 'counter', 'value'])
         w.writerows(csv_rows)
+    perf = [(os.path.basename(p)[len('perf.'):-len('.txt')].rsplit('.', 2), p)
+            for p in glob.glob(os.path.join(raw, 'perf.*.txt'))]
+    if not perf:
+        errors.append('profile mode: no perf report from the VM (perf.*.txt)')
+    with open(os.path.join(outdir, 'perf.txt'), 'w') as out:
+        out.write('CPU profiles (perf record -a -F 499 in the VM, one more run per configuration);\n'
+                  'percentages of all CPUs\' time, idle included (swapper)\n\n')
+        for _, path in sorted(perf, key=lambda x: [order.get(k, 99) for k in x[0]]):
+            with open(path) as f:
+                out.write(f.read() + '\n')
     return errors
+
+
+def roundtrip(raw):
+    """Median microseconds per round trip, per CPU pair, from roundtrip.txt"""
+    path = os.path.join(raw, 'roundtrip.txt')
+    times = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                m = re.match(r'^cpus=(\d+),(\d+) round_trips=\d+ us=([\d.]+)$', line.strip())
+                if m:
+                    times.setdefault((int(m.group(1)), int(m.group(2))), []).append(float(m.group(3)))
+    return {pair: statistics.median(v) for pair, v in times.items()}
 
 
 def main():
@@ -320,18 +347,27 @@ def main():
     title = (f'FUSE transports in the VM ({info.get("kernel", "?")}, {info.get("cpus", "?")} vCPUs '
              f'TCG): {conf["REPS"]} reps x {conf["RUNTIME"]}s, pinned = CPU {conf["PIN_CPU"]}')
     text = table(rows, conf)
+    rt = roundtrip(raw)
+    roundtrip_note = ''
+    if rt:
+        roundtrip_note = ('process wake-up round trip (bench/roundtrip.c, median): '
+                          + ', '.join(f'{"same CPU" if a == b else "CPUs"} {a},{b} {us:.1f} us'
+                                      for (a, b), us in sorted(rt.items(), key=lambda x: x[0][0] != x[0][1]))
+                          + '\n')
     notes = (f'{title}\nmedian (min-max) of {conf["REPS"]} repetitions; MB/s = 10^6 bytes/s; '
              f'{ring}/{classic} and {ring}/native: ratios of the medians\n'
              'native = tmpfs backing directory; devN = passthrough over /dev/fuse, N threads; '
              'ringN = over the io_uring ring, N queues\n'
              + ('hpN = libfuse passthrough_hp over /dev/fuse, N threads; hpring = passthrough_hp'
                 ' over upstream io_uring\n' if any(c.startswith('hp') for c in configs) else '')
+             + roundtrip_note
              + '\n')
     with open(os.path.join(outdir, 'table.txt'), 'w') as f:
         f.write(notes + text)
     write_csv(rows, os.path.join(outdir, 'results.csv'))
     with open(os.path.join(outdir, 'results.json'), 'w') as f:
         json.dump({'settings': conf, 'vm': info, 'classic': classic, 'ring': ring,
+                   'roundtrip_us': {f'{a},{b}': us for (a, b), us in rt.items()},
                    'results': rows, 'errors': errors}, f, indent=1)
     chart(rows, conf, os.path.join(outdir, 'chart.png'), title)
     sys.stdout.write(notes + text)

@@ -5,9 +5,14 @@
 # usage: scripts/bench.sh            (make bench; BENCH_QUICK=1 for a smoke run)
 # Environment (defaults: full run; BENCH_QUICK=1 changes them as noted):
 #   BENCH_QUICK=1        ~3 min smoke run: 4 fio workloads + meta-1t, configurations
-#                        native dev4 ring4, 1 s per run
+#                        native dev4 ring4, 1 s per run, the 4-vCPU VM only
+#   BENCH_CPUS="4 2"     VM shapes (vCPUs, 2 NUMA nodes from 2 on); the first
+#                        gets every workload, the others the quick set, with
+#                        devN/ringN/hpN capped at their vCPUs (quick: "4")
 #   BENCH_PROFILE=1      also write profile.txt/.csv: requests per opcode and
-#                        transport, requests per I/O, daemon CPU, system CPU
+#                        transport, requests per I/O, daemon CPU, system CPU;
+#                        and perf.txt: where CPU time goes (perf record in the VM,
+#                        one extra run per configuration; needs linux-perf)
 #   BENCH_REPS=3         repetitions (each figure: median and min-max)
 #   BENCH_RUNTIME=2      seconds per fio run (quick: 1)
 #   BENCH_META_SECS=1    seconds of file creation per metadata run
@@ -19,7 +24,8 @@
 #   BENCH_TAG, BENCH_COPY="SRC:DST ..."  for scripts/bench-anchor.sh: results
 #                        in build/bench/TAG-<timestamp>, extra files for the VM
 # Output: build/bench/<timestamp>/{table.txt,results.json,results.csv,chart.png,
-# raw/,console.log} and the symlink build/bench/latest.
+# raw/,console.log} (first VM shape), cpus<N>/ (the others) and the symlink
+# build/bench/latest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -57,25 +63,32 @@ settings() {
 	tag=${BENCH_TAG:+$BENCH_TAG-}
 	read -ra extra_copies <<<"${BENCH_COPY:-}"
 	if [ "$quick" = 1 ]; then
+		shapes=${BENCH_CPUS:-4}
 		runtime=${BENCH_RUNTIME:-1}
 		configs=${BENCH_CONFIGS:-native dev4 ring4}
 		workloads=${BENCH_WORKLOADS:-$QUICK_WORKLOADS}
 	else
+		shapes=${BENCH_CPUS:-4 2}
 		runtime=${BENCH_RUNTIME:-2}
 		configs=${BENCH_CONFIGS:-native dev4 ring4 ring1}
 		workloads=${BENCH_WORKLOADS:-$ALL_WORKLOADS}
 	fi
-	workloads=$(words "$workloads")
-	configs=$(words "$configs")
+	all_workloads=$(words "$workloads")
+	all_configs=$(words "$configs")
+	workloads=$all_workloads configs=$all_configs
 	pins=$(words "$pins")
+	shapes=$(words "$shapes")
 }
 
 check_settings() {
-	local w c p
+	local w c p n
 	[[ $reps =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPS='$reps': want a count >= 1"
 	[[ $runtime =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNTIME='$runtime': want whole seconds >= 1"
 	[[ $meta_secs =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "BENCH_META_SECS='$meta_secs': want seconds"
 	[[ $pin_cpu =~ ^[0-3]$ ]] || die "BENCH_PIN_CPU='$pin_cpu': the VM has CPUs 0-3"
+	for n in $shapes; do
+		[[ $n =~ ^[1-4]$ ]] || die "BENCH_CPUS: '$n' is not a vCPU count from 1 to 4"
+	done
 	for w in $workloads; do
 		[[ " $(words "$ALL_WORKLOADS") " == *" $w "* ]] ||
 			die "unknown workload '$w'; known: $(words "$ALL_WORKLOADS")"
@@ -101,14 +114,31 @@ check_prereqs() {
 		echo "bench: WARNING: $python has no matplotlib (python3-matplotlib): no chart" >&2
 }
 
-# The guest's tools: fsmeta (static) and the System V shm shim for fio.
+# The guest's tools: fsmeta and roundtrip (static), the System V shm shim for fio, and in
+# profile mode perf with its libraries (run through their own ld.so).
 build_tools() {
 	tools=$top/build/bench/tools
 	mkdir -p "$tools"
 	gcc -static -O2 -Wall -Wextra -pthread -o "$tools/fsmeta" bench/fsmeta.c ||
 		die "cannot build bench/fsmeta.c"
+	gcc -static -O2 -Wall -Wextra -o "$tools/roundtrip" bench/roundtrip.c ||
+		die "cannot build bench/roundtrip.c"
 	gcc -O2 -Wall -Wextra -shared -fPIC -o "$tools/shm-shim.so" bench/shm-shim.c ||
 		die "cannot build bench/shm-shim.c"
+	rm -rf "$tools/perf"
+	[ "$profile" = 1 ] || return 0
+	local perf lib
+	# Debian's /usr/bin/perf is the binary (backports) or a wrapper (perf_<version>)
+	perf=$(find /usr/bin -maxdepth 1 -name 'perf_[0-9]*' | sort -V | tail -n 1)
+	[ -n "$perf" ] || perf=/usr/bin/perf
+	[ "$(head -c 4 "$perf" 2>/dev/null | tr -d '\0')" = $'\x7fELF' ] ||
+		die "BENCH_PROFILE=1 needs perf (package linux-perf; scripts/install-deps.sh installs it)"
+	mkdir -p "$tools/perf/lib"
+	cp -L "$perf" "$tools/perf/perf"
+	for lib in $(ldd "$perf" | awk '/=>/ { print $3 } /^\t\/lib/ { print $1 }'); do
+		cp -L "$lib" "$tools/perf/lib/"
+	done
+	[ -x "$tools/perf/lib/ld-linux-x86-64.so.2" ] || die "cannot stage perf's libraries (ldd $perf)"
 }
 
 write_conf() {
@@ -171,13 +201,13 @@ run_vm() {
 	local conf=$1 est pid c rc=0
 	est=$(estimate)
 	watchdog=$((est * 2 + 300))
-	progress "booting the VM: $(wc -w <<<"$workloads") workloads x $(wc -w <<<"$pins") pinning modes x" \
+	progress "booting the $cpus-vCPU VM: $(wc -w <<<"$workloads") workloads x $(wc -w <<<"$pins") pinning modes x" \
 		"$reps reps on $configs; expect ~$(((est + 59) / 60)) min (watchdog ${watchdog}s)"
 	local copies=(-c vm/bench-guest.sh -c "$conf:/work/bench.conf" -c "$tools:/work/tools")
 	for c in "${extra_copies[@]}"; do
 		copies+=(-c "$c")
 	done
-	scripts/vm-run.sh -q -f -k "$flavor" -m "$VM_MEM" -t "$watchdog" -o "$rundir" "${copies[@]}" \
+	scripts/vm-run.sh -q -f -k "$flavor" -s "$cpus" -m "$VM_MEM" -t "$watchdog" -o "$rundir" "${copies[@]}" \
 		-- sh /work/bench-guest.sh /work/bench.conf >"$out/vm-run.log" 2>&1 &
 	pid=$!
 	shown=0
@@ -218,27 +248,57 @@ collect() {
 report() {
 	progress "report: ${out#"$top"/}"
 	"$python" scripts/bench-report.py "$out/raw" "$out" || die "the report found errors (above)"
-	ln -sfn "$(basename "$out")" "build/bench/${tag}latest"
 	if [ "$profile" = 1 ]; then
 		cat "$out/profile.txt"
 	fi
-	progress "done: ${out#"$top"/} (build/bench/${tag}latest): table.txt results.json results.csv chart.png"
+}
+
+# shape N: set what the N-vCPU VM runs. Thread and queue counts are capped
+# at N (dev4 becomes dev2 on 2 vCPUs), the shapes after the first run the
+# quick workload set unless BENCH_WORKLOADS names one, and the pinned CPU is
+# one the VM has.
+shape() {
+	local c list=()
+	cpus=$1
+	for c in $all_configs; do
+		if [[ $c =~ ^(dev|ring|hp)([0-9]+)$ ]] && [ "${BASH_REMATCH[2]}" -gt "$cpus" ]; then
+			c=${BASH_REMATCH[1]}$cpus
+		fi
+		[[ " ${list[*]} " == *" $c "* ]] || list+=("$c")
+	done
+	configs=${list[*]}
+	workloads=$all_workloads
+	if [ "$cpus" != "${shapes%% *}" ] && [ -z "${BENCH_WORKLOADS:-}" ]; then
+		workloads=$(words "$QUICK_WORKLOADS")
+	fi
+	pin_cpu=${BENCH_PIN_CPU:-1}
+	[ "$pin_cpu" -lt "$cpus" ] || pin_cpu=$((cpus - 1))
 }
 
 main() {
-	[ "$#" -eq 0 ] || { sed -n '2,20p' "$0" >&2; exit 2; }
+	[ "$#" -eq 0 ] || { sed -n '2,28p' "$0" >&2; exit 2; }
 	settings
 	check_settings
 	check_prereqs
-	out=$top/build/bench/$tag$(date +%Y%m%d-%H%M%S)
+	local base n
+	base=$top/build/bench/$tag$(date +%Y%m%d-%H%M%S)
 	rundir=$top/build/runs/bench
-	mkdir -p "$out"
-	progress "building the guest tools (bench/fsmeta.c, bench/shm-shim.c)"
+	mkdir -p "$base"
+	progress "building the guest tools (bench/fsmeta.c, bench/roundtrip.c, bench/shm-shim.c)"
 	build_tools
-	write_conf "$out/bench.conf"
-	run_vm "$out/bench.conf"
-	collect
-	report
+	for n in $shapes; do
+		shape "$n"
+		out=$base
+		[ "$n" = "${shapes%% *}" ] || out=$base/cpus$n
+		mkdir -p "$out"
+		write_conf "$out/bench.conf"
+		run_vm "$out/bench.conf"
+		collect
+		report
+	done
+	ln -sfn "$(basename "$base")" "build/bench/${tag}latest"
+	progress "done: ${base#"$top"/} (build/bench/${tag}latest): table.txt results.json" \
+		"results.csv chart.png$([ "$(wc -w <<<"$shapes")" -gt 1 ] && echo "; cpus<N>/: the other VM shapes")"
 }
 
 main "$@"

@@ -11,6 +11,7 @@ PKGS=(
 	liburing-dev fio
 	sparse shellcheck python3-docutils python3-ply
 	python3-matplotlib
+	linux-perf
 )
 
 backports=/etc/apt/sources.list.d/bookworm-backports.list

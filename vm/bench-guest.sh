@@ -18,7 +18,9 @@
 # costs seconds under TCG.
 #
 # Raw results go to /results/bench-raw.tgz: fio JSON per workload and pinning
-# mode, fsmeta lines, daemon statistics, CPU use and context switches.
+# mode, fsmeta lines, daemon statistics, CPU use and context switches, and in
+# profile mode perf.WORKLOAD.PIN.CONFIG.txt: one more run of each FUSE
+# configuration under perf record (all CPUs), where the CPU time went.
 conf=${1:?usage: bench-guest.sh CONFFILE}
 # shellcheck source=/dev/null # written by scripts/bench.sh
 . "$conf"
@@ -29,6 +31,7 @@ PT=/kselftest/fuse/fuse_passthrough
 HP=/anchor/passthrough_hp
 HP_LIBS=/anchor/lib
 TOOLS=/work/tools
+PERF_DIR=$TOOLS/perf
 T0=$(cut -d' ' -f1 /proc/uptime)
 
 log() {
@@ -224,26 +227,28 @@ fio_options() {
 	esac
 }
 
-# write_jobfile WORKLOAD FILE: rep-major sections, one per configuration
+# write_jobfile WORKLOAD FILE [CONFIGS REPS RUNTIME]: rep-major sections, one
+# per configuration (default: the run's configurations, repetitions, runtime)
 write_jobfile() {
 	opts=$(fio_options "$1") || die "unknown workload '$1'"
+	jf_configs=${3:-$CONFIGS} jf_reps=${4:-$REPS} jf_runtime=${5:-$RUNTIME}
 	{
 		echo "[global]"
 		echo "filename_format=d.\$jobnum"
 		for o in $opts; do echo "$o"; done
 		echo "size=${FILE_MB}m"
 		echo "time_based=1"
-		echo "runtime=$RUNTIME"
+		echo "runtime=$jf_runtime"
 		echo "invalidate=0"
 		echo "group_reporting=1"
-		rep=1
-		while [ "$rep" -le "$REPS" ]; do
-			for cfg in $CONFIGS; do
-				echo "[$cfg.$rep]"
+		jf_rep=1
+		while [ "$jf_rep" -le "$jf_reps" ]; do
+			for jf_cfg in $jf_configs; do
+				echo "[$jf_cfg.$jf_rep]"
 				echo "stonewall"
-				echo "directory=$(cfg_dir "$cfg")"
+				echo "directory=$(cfg_dir "$jf_cfg")"
 			done
-			rep=$((rep + 1))
+			jf_rep=$((jf_rep + 1))
 		done
 	} >"$2"
 }
@@ -303,6 +308,50 @@ cpu_snapshot() {
 	awk '$1 == "ctxt" || $1 == "processes" { print $1, $2 }' /proc/stat
 }
 
+perf_cmd() {
+	"$PERF_DIR/lib/ld-linux-x86-64.so.2" --library-path "$PERF_DIR/lib" "$PERF_DIR/perf" "$@"
+}
+
+# profile_runs WORKLOAD PIN: each FUSE configuration once more, under perf
+# record at 499 Hz on all CPUs; its report (per command, then per command,
+# object and symbol) goes to perf.WORKLOAD.PIN.CONFIG.txt. fio runs 2 s
+# longer and perf starts 2 s late: fio's own start-up is not profiled.
+profile_runs() {
+	[ "$PROFILE" = 1 ] || return 0
+	[ -x "$PERF_DIR/perf" ] || die "profile mode: no perf in $PERF_DIR"
+	pin_cmd=""
+	[ "$2" = pinned ] && pin_cmd="taskset -c $PIN_CPU"
+	for cfg in $CONFIGS; do
+		[ "$cfg" = native ] && continue
+		case $1 in
+		meta-*)
+			threads=${1#meta-}
+			cmd="$TOOLS/fsmeta -t ${threads%t} -T $META_SECS $(cfg_dir "$cfg")/meta"
+			delay=0
+			;;
+		*)
+			write_jobfile "$1" /tmp/profile.fio "$cfg" 1 $((RUNTIME + 2))
+			delay=2000
+			shim=LD_PRELOAD=$TOOLS/shm-shim.so
+			[ -d /proc/sysvipc ] && shim=FIO_SHM_NATIVE=1
+			cmd="env $shim fio --output=/tmp/profile.out /tmp/profile.fio"
+			;;
+		esac
+		out=$RAW/perf.$1.$2.$cfg.txt
+		# shellcheck disable=SC2086 # the command's words
+		perf_cmd record -q -a -F 499 -D "$delay" -o /tmp/perf.data -- $pin_cmd $cmd >/dev/null 2>/tmp/perf.err ||
+			die "$1.$2: perf record of $cfg failed: $(tail -n 3 /tmp/perf.err)"
+		{
+			echo "== $1 $2 $cfg: $(grep -o 'IOPS=[^,]*' /tmp/profile.out 2>/dev/null | head -n 1)"
+			perf_cmd report -i /tmp/perf.data --stdio --sort comm 2>/dev/null | grep -v '^#' | grep .
+			echo
+			perf_cmd report -i /tmp/perf.data --stdio --sort comm,dso,sym --percent-limit 0.5 \
+				2>/dev/null | grep -v '^#' | grep .
+		} >"$out"
+		rm -f /tmp/perf.data /tmp/profile.out
+	done
+}
+
 run_workload() {
 	wl=$1 pin=$2
 	tag=$wl.$pin
@@ -317,12 +366,36 @@ run_workload() {
 	esac
 	[ "$PROFILE" = 1 ] && cpu_snapshot >"$RAW/$tag.cpu1"
 	stop_daemons "$tag"
+	# Profiled runs on fresh daemons: the statistics above stay the measured runs'
+	if [ "$PROFILE" = 1 ]; then
+		start_daemons "$tag.perf" "$extra"
+		profile_runs "$wl" "$pin"
+		stop_daemons "$tag.perf"
+		rm -f "$RAW/$tag.perf."*.stats
+	fi
+}
+
+# What a process-to-process wake-up round trip costs in this VM, on one CPU
+# and between two CPUs (bench/roundtrip.c), REPS times each: the hand-over
+# each FUSE request makes, to read the transports' figures against.
+measure_roundtrip() {
+	other=0
+	[ "$PIN_CPU" = 0 ] && other=1
+	rep=1
+	while [ "$rep" -le "$REPS" ]; do
+		"$TOOLS/roundtrip" "$PIN_CPU" "$PIN_CPU" || die "roundtrip on CPU $PIN_CPU failed"
+		if [ "$(nproc)" -gt 1 ]; then
+			"$TOOLS/roundtrip" "$PIN_CPU" "$other" || die "roundtrip on CPUs $PIN_CPU,$other failed"
+		fi
+		rep=$((rep + 1))
+	done >"$RAW/roundtrip.txt"
 }
 
 main() {
 	trap pack_results EXIT
 	log "$(uname -r), $(nproc) cpus; workloads: $WORKLOADS; configurations: $CONFIGS; $PINS; $REPS reps of ${RUNTIME}s"
 	prepare_files
+	measure_roundtrip
 	n=0 total=0
 	for wl in $WORKLOADS; do for pin in $PINS; do total=$((total + 1)); done; done
 	for wl in $WORKLOADS; do
