@@ -261,7 +261,8 @@ def profile(raw, conf, ios, outdir):
         if cfg.startswith('ring') and ring == 0:
             errors.append(f'{wl} {pin} {cfg}: the ring carried no request ({dev} over /dev/fuse)')
         skip = {'transport', 'total', 'interrupts', 'dev_requests', 'dev_ring_eligible',
-                'ring_requests', 'cpu_ticks', 'clk_tck', 'threads', 'voluntary_ctxt_switches',
+                'ring_requests', 'ring_async_read_queues', 'ring_async_read_qmask',
+                'cpu_ticks', 'clk_tck', 'threads', 'voluntary_ctxt_switches',
                 'nonvoluntary_ctxt_switches'}
         ops = {k: int(v) for k, v in s.items() if k not in skip}
         for k, v in s.items():
