@@ -264,6 +264,16 @@ pinned() {
 	fi
 }
 
+# fio keeps its job table in System V shared memory: the shim stands in
+# for a kernel built without CONFIG_SYSVIPC. Prints the variable to set.
+fio_shim() {
+	if [ -d /proc/sysvipc ]; then
+		echo FIO_SHM_NATIVE=1
+	else
+		echo "LD_PRELOAD=$TOOLS/shm-shim.so"
+	fi
+}
+
 run_fio() {
 	tag=$1.$2
 	write_jobfile "$1" "/tmp/$tag.fio"
@@ -271,11 +281,7 @@ run_fio() {
 	# A hang fails the run long before fio's own 300 s stall detection
 	limit=$((REPS * $(echo "$CONFIGS" | wc -w) * (RUNTIME + 3) + 60))
 	rc=0
-	# fio keeps its job table in System V shared memory: the shim stands in
-	# for a kernel built without CONFIG_SYSVIPC
-	shim=LD_PRELOAD=$TOOLS/shm-shim.so
-	[ -d /proc/sysvipc ] && shim=FIO_SHM_NATIVE=1
-	pinned "$2" timeout -s KILL "$limit" env "$shim" fio --output-format=json \
+	pinned "$2" timeout -s KILL "$limit" env "$(fio_shim)" fio --output-format=json \
 		--output="$RAW/$tag.json" "/tmp/$tag.fio" >"/tmp/$tag.out" 2>"/tmp/$tag.err" || rc=$?
 	[ "$rc" -ne 137 ] || die "$tag: fio did not finish in ${limit}s (a hang?); stopped it"
 	[ "$rc" -eq 0 ] || die "$tag: fio failed ($rc): $(tail -n 5 "/tmp/$tag.err")"
@@ -332,9 +338,7 @@ profile_runs() {
 		*)
 			write_jobfile "$1" /tmp/profile.fio "$cfg" 1 $((RUNTIME + 2))
 			delay=2000
-			shim=LD_PRELOAD=$TOOLS/shm-shim.so
-			[ -d /proc/sysvipc ] && shim=FIO_SHM_NATIVE=1
-			cmd="env $shim fio --output=/tmp/profile.out /tmp/profile.fio"
+			cmd="env $(fio_shim) fio --output=/tmp/profile.out /tmp/profile.fio"
 			;;
 		esac
 		out=$RAW/perf.$1.$2.$cfg.txt
