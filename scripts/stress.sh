@@ -17,7 +17,7 @@ iters=${STRESS_ITERS:-100}
 fio_iters=${STRESS_FIO_ITERS:-5}
 seed=${STRESS_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 out=${STRESS_OUT:-build/runs/stress-$flavor}
-td_cases=11 fio_cases=4
+td_cases=12 fio_cases=5
 case $flavor in
 normal) per_iter=3 per_fio=20 ;;
 debug) per_iter=15 per_fio=90 ;;

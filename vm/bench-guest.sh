@@ -120,10 +120,10 @@ prepare_files() {
 	*" hp"*) [ -x "$HP" ] || die "configuration hp*: no $HP (scripts/bench-anchor.sh provides it)" ;;
 	esac
 	case " $CONFIGS " in
-	*" hpring "*)
-		# Upstream's ring transport is off unless the fuse module allows it
+	*" ring"* | *" hpring "*)
+		# Either ring transport is off unless the fuse module allows it
 		echo 1 >/sys/module/fuse/parameters/enable_uring ||
-			die "hpring: cannot set fuse.enable_uring (no CONFIG_FUSE_IO_URING?)"
+			die "ring: cannot set fuse.enable_uring (no CONFIG_FUSE_IO_URING?)"
 		;;
 	esac
 	{

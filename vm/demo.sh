@@ -4,6 +4,8 @@
 set -e
 transport=${1:-uring}
 bin=/kselftest/fuse
+# The ring transport is opt-in: the fuse module must allow it
+[ "$transport" = dev ] || echo Y >/sys/module/fuse/parameters/enable_uring
 mkdir -p /tmp/backing /tmp/mnt
 $bin/fuse_passthrough -t "$transport" -j 2 -s /results/daemon-stats /tmp/backing /tmp/mnt &
 daemon=$!
