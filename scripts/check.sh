@@ -24,7 +24,7 @@ for f in "${flavors[@]}"; do
 done
 step "initramfs" scripts/build-initramfs.sh
 
-pass=0 fail=0 skip=0
+pass=0 fail=0 skip=0 failed=()
 for f in "${flavors[@]}"; do
 	out=build/runs/check-$f
 	timeout=1200
@@ -34,10 +34,12 @@ for f in "${flavors[@]}"; do
 		-t "$timeout" -o "$out" -- sh -c 'cd /kselftest && ./run_kselftest.sh' || vmrc=$?
 	summary=$(scripts/tap-summary.sh "$out/results/output")
 	sed "\$d; s/^/$f: /" <<<"$summary"
+	mapfile -t -O "${#failed[@]}" failed < <(sed "\$d; s/^/$f: /" <<<"$summary")
 	read -r p fl s < <(tail -n 1 <<<"$summary")
 	if [ "$vmrc" -ne 0 ]; then
 		echo "$f: FAIL: the VM run itself (exit $vmrc: 124 watchdog, 125 no results, 126 kernel splat); logs in $out"
 		fl=$((fl + 1))
+		failed+=("$f: FAIL: the VM run (exit $vmrc)")
 	fi
 	echo "$f kernel: $p passed, $fl failed, $s skipped (logs in $out)"
 	pass=$((pass + p)) fail=$((fail + fl)) skip=$((skip + s))
@@ -48,6 +50,7 @@ if [ "$lintrc" -eq 0 ]; then
 	pass=$((pass + 1))
 else
 	echo "FAIL: lint (see above)"
+	failed+=("FAIL: lint")
 	fail=$((fail + 1))
 fi
 if [ "$full" -eq 1 ]; then
@@ -55,9 +58,12 @@ if [ "$full" -eq 1 ]; then
 		pass=$((pass + 1))
 	else
 		echo "FAIL: distro builds (see above)"
+		failed+=("FAIL: distro builds")
 		fail=$((fail + 1))
 	fi
 fi
 echo "== total $((SECONDS - t0))s"
+# Repeat what failed or skipped last: CI logs keep the tail.
+[ "${#failed[@]}" -eq 0 ] || printf '%s\n' "${failed[@]}"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] && [ "$skip" -eq 0 ] && [ "$pass" -gt 0 ]

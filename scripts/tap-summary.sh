@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Count kselftest TAP results in a run_kselftest.sh output file: print each
-# failure and skip, then "PASSED FAILED SKIPPED" on the last line.
+# failure (with the two diagnostic lines before it) and skip, then
+# "PASSED FAILED SKIPPED" on the last line.
 # A missing file counts as one failure. usage: tap-summary.sh OUTPUT
 set -euo pipefail
 out=$1
@@ -10,8 +11,10 @@ out=$1
 awk '
 /^# ok [0-9]+ .*# SKIP/ { skip++; print "SKIP:" substr($0, 3); next }
 /^# ok [0-9]+ /        { pass++; next }
-/^# not ok [0-9]+ /    { fail++; print "FAIL:" substr($0, 3); next }
+/^# not ok [0-9]+ /    { fail++; print "FAIL:" substr($0, 3) " (" p2 " | " p1 ")"; next }
 /^not ok [0-9]+ /      { progfail++; print "FAIL:" $0; next }
+/^# # .*(Test terminated|Test failed| FAIL )/ { next }
+/^# # /                { p2 = p1; p1 = substr($0, 5) }
 END {
 	fail += progfail
 	printf "%d %d %d\n", pass, fail, skip
