@@ -1,31 +1,33 @@
 #!/usr/bin/env bash
 # Boot the built kernel in QEMU and run a command in it; exit with its status.
 # usage: vm-run.sh [-k normal|debug] [-c SRC[:DST]]... [-f] [-s CPUS] [-m MEM]
-#                  [-t TIMEOUT] [-o OUTDIR] [-q] -- COMMAND...
+#                  [-t TIMEOUT] [-o OUTDIR] [-q] [-r] -- COMMAND...
 #   -k  kernel flavor (build/obj/<flavor>/vmlinux), default normal
 #   -c  copy SRC (file or dir) into the VM at DST (default /work/<name>)
 #   -f  include fio and its libraries
 #   -s  vCPUs (2 NUMA nodes when >= 2), default 4;  -m  memory, default 2G
 #   -t  watchdog seconds, default 600;  -o  results dir, default build/runs/last
 #   -q  do not stream the console
+#   -r  run COMMAND (with bash) in the host's root file system, shared
+#       read-only over virtio-9p under a tmpfs overlay (python3, pytest ...)
 # The command runs as root in /, with the fuse kselftests installed in /kselftest.
 # Results: OUTDIR/console.log, OUTDIR/results/{output,rc,dmesg,kmemleak,...};
 # anything the command writes into /results comes back too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
-flavor=normal cpus=4 mem=2G timeout=600 out=$top/build/runs/last fio=0 quiet=0
+flavor=normal cpus=4 mem=2G timeout=600 out=$top/build/runs/last fio=0 quiet=0 hostroot=0
 copies=()
-while getopts k:c:fs:m:t:o:q opt; do
+while getopts k:c:fs:m:t:o:qr opt; do
 	case $opt in
 	k) flavor=$OPTARG ;; c) copies+=("$OPTARG") ;; f) fio=1 ;;
 	s) cpus=$OPTARG ;; m) mem=$OPTARG ;; t) timeout=$OPTARG ;;
-	o) out=$OPTARG ;; q) quiet=1 ;;
-	*) sed -n '2,14p' "$0" >&2; exit 2 ;;
+	o) out=$OPTARG ;; q) quiet=1 ;; r) hostroot=1 ;;
+	*) sed -n '2,16p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ "$#" -gt 0 ] || { sed -n '2,14p' "$0" >&2; exit 2; }
+[ "$#" -gt 0 ] || { sed -n '2,16p' "$0" >&2; exit 2; }
 # The uncompressed vmlinux boots fastest (PVH); a KASAN kernel cannot
 # enter through PVH, so the debug flavor boots its bzImage.
 vmlinux=$top/build/obj/$flavor/vmlinux
@@ -69,6 +71,11 @@ if [ "$cpus" -ge 2 ]; then
 fi
 append="console=ttyS0 loglevel=5 panic=-1 oops=panic rdinit=/init"
 [ "$flavor" = debug ] && append+=" kmemleak=on"
+share=()
+if [ "$hostroot" -eq 1 ]; then
+	append+=" vm.hostroot"
+	share=(-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap")
+fi
 
 echo "vm-run: booting $flavor kernel ($cpus cpus, $mem), watchdog ${timeout}s: $*"
 start=$SECONDS
@@ -77,7 +84,7 @@ sink=/dev/stdout
 [ "$quiet" -eq 1 ] && sink=/dev/null
 timeout -k 5 "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu max \
 	-smp "$smp" -m "$mem" "${numa[@]}" -no-reboot -display none -monitor none \
-	-kernel "$vmlinux" -initrd "$out/initrd.cpio" -append "$append" \
+	-kernel "$vmlinux" -initrd "$out/initrd.cpio" -append "$append" "${share[@]}" \
 	-chardev "stdio,id=con,signal=off,logfile=$out/console.log" -serial chardev:con \
 	-serial "file:$out/results.serial" </dev/null >"$sink" || rc=$?
 rm -f "$out/initrd.cpio"
