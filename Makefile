@@ -34,9 +34,16 @@ kernel-debug: deps
 initramfs:
 	scripts/build-initramfs.sh
 
-## run           main job: mount the passthrough daemon in the VM, run a workload
-run: kernel initramfs
-	scripts/vm-run.sh -f -k $(FLAVOR) -c vm/demo.sh -- sh /work/demo.sh
+## run           main job: mount the passthrough daemon in the VM, run a workload;
+##               then the same through libfuse's passthrough_ll -o io_uring
+run: kernel initramfs libfuse
+	scripts/vm-run.sh -f -k $(FLAVOR) -c vm/demo.sh \
+		-c build/libfuse/build/example/passthrough_ll:/work/libfuse/passthrough_ll -- sh /work/demo.sh
+
+## libfuse       build libfuse with libfuse/*.patch (Debian's fuse3 source) into build/libfuse
+.PHONY: libfuse
+libfuse:
+	scripts/build-libfuse.sh
 
 ## vm CMD=...    run any command in the VM (FLAVOR=debug for the debug kernel)
 vm:
@@ -59,6 +66,12 @@ check-debug:
 ##               kernel-doc, rst, shellcheck (also part of 'make check')
 lint:
 	scripts/lint.sh
+
+## libfuse-check libfuse (Debian's fuse3 + libfuse/*.patch) built, its own test
+##               suite in the VM over /dev/fuse and over the ring (also in check)
+.PHONY: libfuse-check
+libfuse-check: kernel initramfs libfuse
+	scripts/libfuse-check.sh
 
 ## distro        the series on the newest Debian 6.12.y (trixie) with git am, and
 ##               fs/fuse modules under Debian's own kernel config (also in check)

@@ -11,6 +11,7 @@ PKGS=(
 	liburing-dev fio
 	sparse shellcheck python3-docutils python3-ply
 	python3-matplotlib
+	meson ninja-build pkg-config g++ dpkg-dev libnuma-dev
 	linux-perf
 )
 

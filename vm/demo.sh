@@ -36,3 +36,26 @@ kill -TERM $daemon
 wait $daemon
 echo "demo: daemon stats (transport, requests by opcode):"
 cat /results/daemon-stats
+
+# The same through libfuse (libfuse/*.patch): its passthrough_ll example
+# with -o io_uring, when make run copied it in.
+lf=/work/libfuse/passthrough_ll
+[ -x "$lf" ] && [ "$transport" != dev ] || exit 0
+echo "demo: libfuse's passthrough_ll -o io_uring, the same files"
+mkdir -p /tmp/backing2 /tmp/mnt2
+$lf -f -d -o source=/tmp/backing2,io_uring /tmp/mnt2 2>/results/libfuse.log &
+daemon=$!
+for _ in $(seq 50); do
+	grep -q ' /tmp/mnt2 fuse' /proc/mounts && break
+	sleep 0.1
+done
+cp /tmp/src /tmp/mnt2/file1
+mkdir /tmp/mnt2/dir
+cp /tmp/mnt2/file1 /tmp/mnt2/dir/file2
+cmp /tmp/src /tmp/backing2/dir/file2
+rm -r /tmp/mnt2/dir /tmp/mnt2/file1
+umount /tmp/mnt2
+wait $daemon
+grep -E 'FUSE_INIT: io_uring|failed to start io-uring' /results/libfuse.log
+echo "demo: libfuse requests over the ring: $(grep -c 'ring unique:' /results/libfuse.log)," \
+	"over /dev/fuse: $(grep -c 'dev unique:' /results/libfuse.log)"
