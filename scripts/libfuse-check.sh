@@ -43,6 +43,12 @@ for t in dev ring; do
 		"$(grep '^[0-9]* tests: ' "$f")" "$dev" "$ring"
 	results "$f" >"$out/$t.results"
 	grep ' FAIL$' "$out/$t.results" | sed "s/^/libfuse-check: FAIL over $t: /" && rc=1
+	# The end of each failed test's output (all of it: $out/results/failed-$t/)
+	for f in "$out/results/failed-$t"/*/*/script.out; do
+		[ -f "$f" ] || continue
+		echo "libfuse-check: --- ${f#"$out/results/"}, last lines:"
+		tail -n 15 "$f"
+	done
 done
 if [ "$rc" -eq 0 ] && ! diff -U0 "$out/dev.results" "$out/ring.results" >"$out/diff.txt"; then
 	echo "libfuse-check: FAIL: results differ between /dev/fuse (-) and the ring (+):"

@@ -3,7 +3,8 @@
 # suite, once over /dev/fuse and once over the ring (run-tests.py --io-uring,
 # which fails every test whose daemon did not get a ring).
 # usage: libfuse-tests.sh SRC BUILD JOBS LIMIT   (LIMIT: seconds per run;
-#        results in /results/libfuse-*.txt)
+#        results in /results/libfuse-*.txt, failed tests' logs in
+#        /results/failed-{dev,ring}/)
 set -euo pipefail
 src=$1 bld=$2 jobs=$3 limit=$4
 echo 1 >/sys/module/fuse/parameters/enable_uring
@@ -22,6 +23,12 @@ for transport in dev ring; do
 	# Which transport carried the requests: the request lines of the
 	# daemons run with -d ("dev unique:" read from /dev/fuse, "ring
 	# unique:" taken from the ring).
+	# The logs of every failed test come back with the results.
+	sed -n "s|^ *logs: \(/var/tmp/libfuse-$transport/.*\)/logs\(/script.out\)\{0,1\}$|\1|p" \
+		"/results/libfuse-$transport.txt" | sort -u | while read -r d; do
+		mkdir -p "/results/failed-$transport/${d#/var/tmp/libfuse-"$transport"/}"
+		cp -r "$d/logs/." "/results/failed-$transport/${d#/var/tmp/libfuse-"$transport"/}/"
+	done
 	for t in dev ring; do
 		n=$(cat /var/tmp/libfuse-$transport/*/*/logs/* 2>/dev/null | grep -c "$t unique: " || true)
 		echo "$t $n"
