@@ -8,6 +8,13 @@
 set -euo pipefail
 src=$1 bld=$2 jobs=$3 limit=$4
 echo 1 >/sys/module/fuse/parameters/enable_uring
+# run-tests.py reads a hung test's kernel stacks with 'sudo -n cat'; the VM
+# runs as root and has no sudo (without this the runner itself crashes)
+if ! command -v sudo >/dev/null; then
+	# shellcheck disable=SC2016 # the script's own $1 and $@
+	printf '#!/bin/sh\n[ "$1" = -n ] && shift\nexec "$@"\n' >/usr/local/bin/sudo
+	chmod 0755 /usr/local/bin/sudo
+fi
 ulimit -c 0
 # run-tests.py makes a cgroup per test beside its own: start it in a child of
 # the root cgroup, so that the parent it writes into is /sys/fs/cgroup.
