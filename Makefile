@@ -68,7 +68,7 @@ lint:
 	scripts/lint.sh
 
 ## libfuse-check libfuse (Debian's fuse3 + libfuse/*.patch) built, its own test
-##               suite in the VM over /dev/fuse and over the ring (also in check)
+##               suite in the VM over /dev/fuse and over the ring
 .PHONY: libfuse-check
 libfuse-check: kernel initramfs libfuse
 	scripts/libfuse-check.sh
