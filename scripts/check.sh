@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test entry point: deps, kernel tree, kernels, initramfs, the fuse
 # kselftests in the VM on each kernel flavor, splat check, one summary.
-# usage: check.sh [FLAVOR...]   (default: normal debug, then lint and the
-#        distro builds; libfuse's suite is make libfuse-check, not a gate yet)
+# usage: check.sh [FLAVOR...]   (default: normal debug, then libfuse's test
+#        suite over both transports, lint and the distro builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flavors=("$@") full=0
@@ -45,6 +45,15 @@ for f in "${flavors[@]}"; do
 	echo "$f kernel: $p passed, $fl failed, $s skipped (logs in $out)"
 	pass=$((pass + p)) fail=$((fail + fl)) skip=$((skip + s))
 done
+if [ "$full" -eq 1 ]; then
+	if step "libfuse's test suite in the VM, over /dev/fuse and over the ring" scripts/libfuse-check.sh; then
+		pass=$((pass + 1))
+	else
+		echo "FAIL: libfuse's test suite (see above)"
+		failed+=("FAIL: libfuse's test suite")
+		fail=$((fail + 1))
+	fi
+fi
 lintrc=0
 step "lint (checkpatch, per-patch builds, sparse, kernel-doc, rst, shellcheck)" scripts/lint.sh || lintrc=$?
 if [ "$lintrc" -eq 0 ]; then
