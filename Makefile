@@ -68,7 +68,7 @@ lint:
 	scripts/lint.sh
 
 ## libfuse-check libfuse (Debian's fuse3 + libfuse/*.patch) built, its own test
-##               suite in the VM over /dev/fuse and over the ring
+##               suite in the VM over /dev/fuse and over the ring (also in check)
 .PHONY: libfuse-check
 libfuse-check: kernel initramfs libfuse
 	scripts/libfuse-check.sh
@@ -87,9 +87,10 @@ clean:
 bench: kernel initramfs
 	scripts/bench.sh
 
-## bench-anchor  the same on upstream FUSE-over-io_uring (Debian kernel, libfuse passthrough_hp)
+## bench-anchor  libfuse's passthrough_hp -o io_uring over this series' ring and over
+##               upstream's (Debian's kernel), same VM and workloads, compared
 .PHONY: bench-anchor
-bench-anchor: initramfs
+bench-anchor: kernel initramfs libfuse
 	scripts/bench-anchor.sh
 
 ## stress        teardown faults under I/O, many iterations, in the VM on the debug kernel

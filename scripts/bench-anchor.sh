@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# The anchor: the merged upstream FUSE-over-io_uring design, measured with the
-# benchmark's workloads in the same VM: a Debian kernel >= 6.14 built with
-# CONFIG_FUSE_IO_URING (trixie-backports or sid) and libfuse >= 3.18's
-# passthrough_hp built from Debian's fuse3 source package. Nothing of it is
-# committed or installed system-wide: packages are fetched with a private apt
-# configuration into build/anchor/ (the build dependencies meson and
-# libnuma-dev are installed from the system's own Debian release).
+# The anchor: the merged upstream FUSE-over-io_uring design against this
+# series, apples to apples. The same libfuse (Debian's fuse3 source with
+# libfuse/*.patch, scripts/build-libfuse.sh) and its passthrough_hp run the
+# benchmark's workloads in the same VM twice: on this series' kernel
+# (build/obj/normal), where -o io_uring uses this series' ring, and on a
+# Debian kernel >= 6.14 built with CONFIG_FUSE_IO_URING (trixie-backports or
+# sid), where it uses upstream's. The kernel is fetched with a private apt
+# configuration into build/anchor/; nothing is installed system-wide.
 # usage: scripts/bench-anchor.sh      (make bench-anchor)
 # Environment: the BENCH_* variables of scripts/bench.sh (BENCH_QUICK=1 ...);
 #   BENCH_CONFIGS defaults to "native dev4 hp4 hpring": hpN = passthrough_hp
 #   over /dev/fuse with N threads, hpring = passthrough_hp -o io_uring;
-#   dev4 = this project's daemon over /dev/fuse on the upstream kernel.
+#   dev4 = this project's daemon over /dev/fuse.
 #   ANCHOR_SUITES="trixie-backports sid"  where to look for the packages
 #   ANCHOR_KFLAVOR=cloud-amd64            the Debian kernel flavour
-# Results: build/bench/anchor-<timestamp>/, build/bench/anchor-latest.
-# When a package is not to be had it prints "bench-anchor: SKIP: why", exits 0.
+# Results: build/bench/hp-latest (ours), build/bench/anchor-latest (upstream's)
+# and build/bench/anchor-latest/compare.txt: hpring/hp4 on each and ours
+# against theirs, row by row.
+# When the kernel is not to be had it prints "bench-anchor: SKIP: why", exits 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -26,7 +29,6 @@ suites=${ANCHOR_SUITES:-trixie-backports sid}
 kflavor=${ANCHOR_KFLAVOR:-cloud-amd64}
 MIN_KERNEL=6.14
 MIN_LIBFUSE=3.18
-BUILD_DEPS=(meson ninja-build g++ pkg-config liburing-dev libnuma-dev)
 
 progress() {
 	printf 'bench-anchor: [%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"
@@ -91,61 +93,36 @@ fetch_kernel() {
 	anchor_kernel=$image
 }
 
-install_build_deps() {
-	local missing=() p
-	for p in "${BUILD_DEPS[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-	done
-	[ "${#missing[@]}" -eq 0 ] && return
-	[ "$(id -u)" -eq 0 ] || skip "missing build dependencies: ${missing[*]} (install them as root)"
-	progress "installing build dependencies: ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
-		>"$dir/build-deps.log" 2>&1 || skip "cannot install ${missing[*]} (see $dir/build-deps.log)"
-}
-
-# Build passthrough_hp (libfuse linked in statically) and stage it with its
-# shared libraries in build/anchor/root, which the VM sees as /anchor.
-build_passthrough_hp() {
-	local dsc ver src bld lib
-	rm -rf "$dir/src"
-	mkdir -p "$dir/src"
-	progress "libfuse: downloading Debian's fuse3 source package"
-	(cd "$dir/src" && papt_get source --download-only fuse3 >"$dir/src/download.log" 2>&1) ||
-		skip "cannot download the fuse3 source package (see $dir/src/download.log)"
-	dsc=$(find "$dir/src" -name 'fuse3_*.dsc' | head -n 1)
-	ver=$(awk '/^Version:/ { print $2; exit }' "$dsc")
-	version_ge "$ver" "$MIN_LIBFUSE" || skip "fuse3 $ver is older than $MIN_LIBFUSE"
-	tar -xzf "$dir"/src/fuse3_*.orig.tar.gz -C "$dir/src"
-	src=$(find "$dir/src" -mindepth 1 -maxdepth 1 -type d -name 'fuse-*' | head -n 1)
-	bld=$dir/src/build
-	progress "libfuse $ver: building passthrough_hp"
-	meson setup "$bld" "$src" -Ddefault_library=static -Dbuildtype=release -Dexamples=true \
-		-Dutils=false -Dtests=false -Denable-io-uring=true >"$dir/src/meson.log" 2>&1 ||
-		die "meson setup failed: $dir/src/meson.log"
-	grep -rqs 'HAVE_URING' "$bld"/*.h ||
-		skip "libfuse $ver was configured without io_uring (liburing with SQE128 and libnuma needed)"
-	ninja -C "$bld" example/passthrough_hp >"$dir/src/ninja.log" 2>&1 ||
-		die "building passthrough_hp failed: $dir/src/ninja.log"
-	rm -rf "$dir/root"
-	mkdir -p "$dir/root/lib"
-	cp "$bld/example/passthrough_hp" "$dir/root/"
-	for lib in $(ldd "$bld/example/passthrough_hp" | awk '/=>/ { print $3 }'); do
-		cp -L "$lib" "$dir/root/lib/"
-	done
+# The libfuse of both sides: Debian's fuse3 with libfuse/*.patch, built by
+# scripts/build-libfuse.sh; its -o io_uring speaks upstream's protocol on
+# the anchor's kernel and this series' ring on ours.
+check_libfuse() {
+	local ver
+	scripts/build-libfuse.sh >"$dir/build-libfuse.log" 2>&1 ||
+		die "scripts/build-libfuse.sh failed (see $dir/build-libfuse.log)"
+	ver=$(sed -n 's/.*done: libfuse \([^ ]*\) .*/\1/p' "$dir/build-libfuse.log" | tail -n 1)
+	version_ge "${ver:-0}" "$MIN_LIBFUSE" || die "libfuse ${ver:-?} is older than $MIN_LIBFUSE"
 	anchor_libfuse=$ver
 }
 
 main() {
-	[ "$#" -eq 0 ] || { sed -n '2,19p' "$0" >&2; exit 2; }
+	[ "$#" -eq 0 ] || { sed -n '2,21p' "$0" >&2; exit 2; }
+	local configs=${BENCH_CONFIGS:-native dev4 hp4 hpring} ours theirs
 	mkdir -p "$dir"
 	command -v dpkg-deb >/dev/null || skip "no dpkg-deb: not a Debian system"
 	setup_apt
 	fetch_kernel
-	install_build_deps
-	build_passthrough_hp
-	progress "anchor: $anchor_kernel, libfuse $anchor_libfuse passthrough_hp"
-	BENCH_FLAVOR=anchor BENCH_TAG=anchor BENCH_COPY="$dir/root:/anchor" \
-		BENCH_CONFIGS=${BENCH_CONFIGS:-native dev4 hp4 hpring} scripts/bench.sh
+	check_libfuse
+	progress "ours: this series (build/obj/normal), libfuse $anchor_libfuse passthrough_hp"
+	BENCH_FLAVOR=normal BENCH_TAG=hp BENCH_CONFIGS=$configs scripts/bench.sh
+	progress "anchor: $anchor_kernel, the same libfuse $anchor_libfuse passthrough_hp"
+	BENCH_FLAVOR=anchor BENCH_TAG=anchor BENCH_CONFIGS=$configs scripts/bench.sh
+	ours=build/bench/hp-latest theirs=build/bench/anchor-latest
+	"${PYTHON:-python3}" scripts/bench-cover.py "$ours/results.json" "$theirs/results.json" \
+		>"$theirs/compare.txt" || die "cannot compare $ours with $theirs"
+	progress "the same passthrough_hp over this series' ring (ours) and upstream's (anchor):"
+	cat "$theirs/compare.txt"
+	progress "done: $theirs/compare.txt ($ours, $theirs: the full reports)"
 }
 
 main "$@"

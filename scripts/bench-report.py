@@ -131,6 +131,12 @@ def summarize(values, conf):
             row['ring_vs_classic'] = med[ring] / med[classic]
         if ring in med and native in med and med[native]:
             row['ring_vs_native'] = med[ring] / med[native]
+        # FUSE's cost per operation over native (every unit is a rate):
+        # the ring's over the classic transport's
+        if all(med.get(c) for c in (ring, classic, native)):
+            over_classic = 1 / med[classic] - 1 / med[native]
+            if over_classic > 0:
+                row['overhead_ratio'] = (1 / med[ring] - 1 / med[native]) / over_classic
         rows.append(row)
     return rows
 
@@ -143,6 +149,8 @@ def table(rows, conf):
         head.append(f'{ring}/{classic}')
     if ring and native:
         head.append(f'{ring}/native')
+    if ring and classic and native:
+        head.append('overhead')
     lines = [head]
     for r in rows:
         label = r['workload'] + (f' {r["metric"]}' if r['metric'] else '')
@@ -154,6 +162,8 @@ def table(rows, conf):
             cells.append(f'{r["ring_vs_classic"]:.2f}' if 'ring_vs_classic' in r else '-')
         if ring and native:
             cells.append(f'{r["ring_vs_native"]:.3f}' if 'ring_vs_native' in r else '-')
+        if ring and classic and native:
+            cells.append(f'{r["overhead_ratio"]:.2f}' if 'overhead_ratio' in r else '-')
         lines.append(cells)
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     out = []
@@ -345,8 +355,10 @@ def main():
             info = dict(line.rstrip('\n').split(' ', 1) for line in f if ' ' in line)
     configs = conf['CONFIGS'].split()
     classic, ring, native = primary(conf)
+    mode = ('TCG with instruction counting: guest time = instructions of all vCPUs, '
+            '1 s = 10^9 instructions' if conf.get('ICOUNT') == '1' else 'TCG')
     title = (f'FUSE transports in the VM ({info.get("kernel", "?")}, {info.get("cpus", "?")} vCPUs '
-             f'TCG): {conf["REPS"]} reps x {conf["RUNTIME"]}s, pinned = CPU {conf["PIN_CPU"]}')
+             f'{mode}): {conf["REPS"]} reps x {conf["RUNTIME"]}s, pinned = CPU {conf["PIN_CPU"]}')
     text = table(rows, conf)
     rt = roundtrip(raw)
     roundtrip_note = ''
@@ -356,11 +368,13 @@ def main():
                                       for (a, b), us in sorted(rt.items(), key=lambda x: x[0][0] != x[0][1]))
                           + '\n')
     notes = (f'{title}\nmedian (min-max) of {conf["REPS"]} repetitions; MB/s = 10^6 bytes/s; '
-             f'{ring}/{classic} and {ring}/native: ratios of the medians\n'
+             f'{ring}/{classic} and {ring}/native: ratios of the medians; overhead: the time per\n'
+             f'operation that {ring} adds to native over the time {classic} adds (below 1: the ring costs less)\n'
              'native = tmpfs backing directory; devN = passthrough over /dev/fuse, N threads; '
              'ringN = over the io_uring ring, N queues\n'
-             + ('hpN = libfuse passthrough_hp over /dev/fuse, N threads; hpring = passthrough_hp'
-                ' over upstream io_uring\n' if any(c.startswith('hp') for c in configs) else '')
+             + ('hpN = libfuse passthrough_hp (libfuse/*.patch) over /dev/fuse, N threads; hpring ='
+                ' the same with -o io_uring (this series\' ring, or upstream\'s on its kernel)\n'
+                if any(c.startswith('hp') for c in configs) else '')
              + roundtrip_note
              + '\n')
     with open(os.path.join(outdir, 'table.txt'), 'w') as f:

@@ -13,11 +13,19 @@
 #                        transport, requests per I/O, daemon CPU, system CPU;
 #                        and perf.txt: where CPU time goes (perf record in the VM,
 #                        one extra run per configuration; needs linux-perf)
+#   BENCH_ICOUNT=1       deterministic mode: QEMU counts instructions (vm-run.sh -i),
+#                        the guest's clock is instructions executed, so figures are
+#                        work per operation, not host speed: 4K psync 1 and 4
+#                        jobs, io_uring QD16, meta-1t; native dev4 ring4, 1 s,
+#                        the 4-vCPU VM; results
+#                        in build/bench/icount-<timestamp>
 #   BENCH_REPS=3         repetitions (each figure: median and min-max)
 #   BENCH_RUNTIME=2      seconds per fio run (quick: 1)
 #   BENCH_META_SECS=1    seconds of file creation per metadata run
 #   BENCH_CONFIGS="native dev4 ring4 ring1"   devN: /dev/fuse with N threads,
-#                        ringN: the ring with N queues (quick: native dev4 ring4)
+#                        ringN: the ring with N queues (quick: native dev4 ring4);
+#                        hpN, hpring: libfuse's passthrough_hp (libfuse/*.patch)
+#                        over /dev/fuse with N threads, with -o io_uring
 #   BENCH_PINS="unpinned pinned"   BENCH_PIN_CPU=1 (the CPU for pinned runs)
 #   BENCH_WORKLOADS="..."  a subset of the names in ALL_WORKLOADS below
 #   BENCH_FLAVOR=normal  kernel flavor (build/obj/<flavor>/vmlinux)
@@ -35,7 +43,11 @@ randread-4k-uring-qd16 read-128k-buffered read-1m-direct-1j read-1m-direct-4j
 randread-4k-mmap write-1m-buffered write-1m-direct meta-1t meta-4t"
 QUICK_WORKLOADS="randread-4k-psync-1j randread-4k-uring-qd16 read-1m-direct-1j
 write-1m-buffered meta-1t"
+ICOUNT_WORKLOADS="randread-4k-psync-1j randread-4k-psync-4j randread-4k-uring-qd16
+meta-1t"
 VM_MEM=3G
+# Wall seconds per guest second with instruction counting (one host thread)
+ICOUNT_SLOWDOWN=4
 FILE_MB=64
 
 # One line of words, single-spaced.
@@ -54,6 +66,7 @@ die() {
 
 settings() {
 	quick=${BENCH_QUICK:-0}
+	icount=${BENCH_ICOUNT:-0}
 	profile=${BENCH_PROFILE:-0}
 	reps=${BENCH_REPS:-3}
 	meta_secs=${BENCH_META_SECS:-1}
@@ -61,8 +74,14 @@ settings() {
 	pin_cpu=${BENCH_PIN_CPU:-1}
 	flavor=${BENCH_FLAVOR:-normal}
 	tag=${BENCH_TAG:+$BENCH_TAG-}
+	[ "$icount" != 1 ] || tag=${tag:-icount-}
 	read -ra extra_copies <<<"${BENCH_COPY:-}"
-	if [ "$quick" = 1 ]; then
+	if [ "$icount" = 1 ]; then
+		shapes=${BENCH_CPUS:-4}
+		runtime=${BENCH_RUNTIME:-1}
+		configs=${BENCH_CONFIGS:-native dev4 ring4}
+		workloads=${BENCH_WORKLOADS:-$ICOUNT_WORKLOADS}
+	elif [ "$quick" = 1 ]; then
 		shapes=${BENCH_CPUS:-4}
 		runtime=${BENCH_RUNTIME:-1}
 		configs=${BENCH_CONFIGS:-native dev4 ring4}
@@ -141,6 +160,20 @@ build_tools() {
 	[ -x "$tools/perf/lib/ld-linux-x86-64.so.2" ] || die "cannot stage perf's libraries (ldd $perf)"
 }
 
+# hpN/hpring: libfuse's passthrough_hp from Debian's fuse3 with libfuse/*.patch
+# (scripts/build-libfuse.sh, statically linked), the VM's /hp, on any kernel:
+# over this series' ring here, over upstream's on the anchor's kernel.
+stage_hp() {
+	[[ " $configs " == *" hp"* ]] || return 0
+	local hp=$top/build/libfuse/build/example/passthrough_hp
+	[ -x "$hp" ] || scripts/build-libfuse.sh || die "cannot build libfuse (scripts/build-libfuse.sh)"
+	! ldd "$hp" >/dev/null 2>&1 || die "$hp is not statically linked (the VM has no libraries)"
+	rm -rf "$top/build/bench/hp"
+	mkdir -p "$top/build/bench/hp/lib"
+	cp "$hp" "$top/build/bench/hp/"
+	extra_copies+=("$top/build/bench/hp:/hp")
+}
+
 write_conf() {
 	cat >"$1" <<-EOF
 		WORKLOADS="$workloads"
@@ -152,6 +185,7 @@ write_conf() {
 		META_SECS=$meta_secs
 		FILE_MB=$FILE_MB
 		PROFILE=$profile
+		ICOUNT=$icount
 		RING=$(compared ring)
 		CLASSIC=$(compared classic)
 	EOF
@@ -182,10 +216,10 @@ estimate() {
 		if [[ $w == meta-* ]]; then nm=$((nm + 1)); else nw=$((nw + 1)); fi
 	done
 	awk -v nw="$nw" -v nm="$nm" -v nc="$nc" -v np="$np" -v r="$reps" -v t="$runtime" \
-		-v m="$meta_secs" 'BEGIN {
+		-v m="$meta_secs" -v slow="$([ "$icount" = 1 ] && echo "$ICOUNT_SLOWDOWN" || echo 1)" 'BEGIN {
 			fio = nw * np * (3 + r * nc * (t + 0.6))
 			meta = nm * np * (1 + r * nc * (3 * m + 0.5))
-			printf "%d\n", 25 + fio + meta }'
+			printf "%d\n", slow * (25 + fio + meta) }'
 }
 
 show_vm_progress() {
@@ -207,6 +241,7 @@ run_vm() {
 	for c in "${extra_copies[@]}"; do
 		copies+=(-c "$c")
 	done
+	[ "$icount" != 1 ] || copies+=(-i)
 	scripts/vm-run.sh -q -f -k "$flavor" -s "$cpus" -m "$VM_MEM" -t "$watchdog" -o "$rundir" "${copies[@]}" \
 		-- sh /work/bench-guest.sh /work/bench.conf >"$out/vm-run.log" 2>&1 &
 	pid=$!
@@ -276,7 +311,7 @@ shape() {
 }
 
 main() {
-	[ "$#" -eq 0 ] || { sed -n '2,28p' "$0" >&2; exit 2; }
+	[ "$#" -eq 0 ] || { sed -n '2,36p' "$0" >&2; exit 2; }
 	settings
 	check_settings
 	check_prereqs
@@ -286,6 +321,7 @@ main() {
 	mkdir -p "$base"
 	progress "building the guest tools (bench/fsmeta.c, bench/roundtrip.c, bench/shm-shim.c)"
 	build_tools
+	stage_hp
 	for n in $shapes; do
 		shape "$n"
 		out=$base

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boot the built kernel in QEMU and run a command in it; exit with its status.
 # usage: vm-run.sh [-k normal|debug] [-c SRC[:DST]]... [-f] [-s CPUS] [-m MEM]
-#                  [-t TIMEOUT] [-o OUTDIR] [-q] [-r] -- COMMAND...
+#                  [-t TIMEOUT] [-o OUTDIR] [-q] [-r] [-i] -- COMMAND...
 #   -k  kernel flavor (build/obj/<flavor>/vmlinux), default normal
 #   -c  copy SRC (file or dir) into the VM at DST (default /work/<name>)
 #   -f  include fio and its libraries
@@ -10,6 +10,10 @@
 #   -q  do not stream the console
 #   -r  run COMMAND (with bash) in the host's root file system, shared
 #       read-only over virtio-9p under a tmpfs overlay (python3, pytest ...)
+#   -i  count instructions: one host thread runs every vCPU and the guest's
+#       clock advances 1 ns per instruction (none while all vCPUs idle), so
+#       guest timings measure work, not host speed (the benchmark's
+#       deterministic mode)
 # The command runs as root in /, with the fuse kselftests installed in /kselftest.
 # Results: OUTDIR/console.log, OUTDIR/results/{output,rc,dmesg,kmemleak,...};
 # anything the command writes into /results comes back too.
@@ -17,17 +21,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 flavor=normal cpus=4 mem=2G timeout=600 out=$top/build/runs/last fio=0 quiet=0 hostroot=0
+accel=(-accel "tcg,thread=multi")
 copies=()
-while getopts k:c:fs:m:t:o:qr opt; do
+while getopts k:c:fs:m:t:o:qri opt; do
 	case $opt in
 	k) flavor=$OPTARG ;; c) copies+=("$OPTARG") ;; f) fio=1 ;;
 	s) cpus=$OPTARG ;; m) mem=$OPTARG ;; t) timeout=$OPTARG ;;
 	o) out=$OPTARG ;; q) quiet=1 ;; r) hostroot=1 ;;
-	*) sed -n '2,16p' "$0" >&2; exit 2 ;;
+	i) accel=(-accel "tcg,thread=single" -icount "shift=0,sleep=off") ;;
+	*) sed -n '2,19p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ "$#" -gt 0 ] || { sed -n '2,16p' "$0" >&2; exit 2; }
+[ "$#" -gt 0 ] || { sed -n '2,19p' "$0" >&2; exit 2; }
 # The uncompressed vmlinux boots fastest (PVH); a KASAN kernel cannot
 # enter through PVH, so the debug flavor boots its bzImage.
 vmlinux=$top/build/obj/$flavor/vmlinux
@@ -82,7 +88,7 @@ start=$SECONDS
 rc=0
 sink=/dev/stdout
 [ "$quiet" -eq 1 ] && sink=/dev/null
-timeout -k 5 "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu max \
+timeout -k 5 "$timeout" qemu-system-x86_64 "${accel[@]}" -cpu max \
 	-smp "$smp" -m "$mem" "${numa[@]}" -no-reboot -display none -monitor none \
 	-kernel "$vmlinux" -initrd "$out/initrd.cpio" -append "$append" "${share[@]}" \
 	-chardev "stdio,id=con,signal=off,logfile=$out/console.log" -serial chardev:con \

@@ -28,8 +28,9 @@ conf=${1:?usage: bench-guest.sh CONFFILE}
 BACKING=/tmp/backing
 RAW=/tmp/bench-raw
 PT=/kselftest/fuse/fuse_passthrough
-HP=/anchor/passthrough_hp
-HP_LIBS=/anchor/lib
+# libfuse's passthrough_hp with libfuse/*.patch, staged by scripts/bench.sh
+HP=/hp/passthrough_hp
+HP_LIBS=/hp/lib
 TOOLS=/work/tools
 PERF_DIR=$TOOLS/perf
 T0=$(cut -d' ' -f1 /proc/uptime)
@@ -117,7 +118,7 @@ prepare_files() {
 		die "cannot lay out $BACKING/w.0"
 	mkdir -p "$BACKING/meta"
 	case " $CONFIGS " in
-	*" hp"*) [ -x "$HP" ] || die "configuration hp*: no $HP (scripts/bench-anchor.sh provides it)" ;;
+	*" hp"*) [ -x "$HP" ] || die "configuration hp*: no $HP (scripts/bench.sh stages it)" ;;
 	esac
 	case " $CONFIGS " in
 	*" ring"* | *" hpring "*)
@@ -193,8 +194,8 @@ stop_daemons() {
 		*:0 | hp*:1) ;;
 		*) die "$1: $cfg daemon exited $rc: $(cat "/tmp/daemon.$cfg.err")" ;;
 		esac
-		# libfuse falls back to /dev/fuse quietly but for this line
-		if [ "$cfg" = hpring ] && grep -qi 'fail.*io.uring' "/tmp/daemon.$cfg.err"; then
+		# libfuse (with libfuse/*.patch) logs which transport FUSE_INIT chose
+		if [ "$cfg" = hpring ] && ! grep -q 'FUSE_INIT: io_uring=on' "/tmp/daemon.$cfg.err"; then
 			die "$1: hpring did not use io_uring: $(cat "/tmp/daemon.$cfg.err")"
 		fi
 		{
