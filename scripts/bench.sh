@@ -47,7 +47,7 @@ ICOUNT_WORKLOADS="randread-4k-psync-1j randread-4k-psync-4j randread-4k-uring-qd
 meta-1t"
 VM_MEM=3G
 # Wall seconds per guest second with instruction counting (one host thread)
-ICOUNT_SLOWDOWN=4
+ICOUNT_SLOWDOWN=2
 FILE_MB=64
 
 # One line of words, single-spaced.

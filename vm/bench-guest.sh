@@ -398,6 +398,10 @@ measure_roundtrip() {
 
 main() {
 	trap pack_results EXIT
+	# The daemons keep a descriptor per known inode: a fast metadata run
+	# (the deterministic mode) creates more files than the default 1024
+	# shellcheck disable=SC3045 # busybox ash has ulimit -n
+	ulimit -n 65536 || die "cannot raise the open file limit"
 	log "$(uname -r), $(nproc) cpus; workloads: $WORKLOADS; configurations: $CONFIGS; $PINS; $REPS reps of ${RUNTIME}s"
 	prepare_files
 	measure_roundtrip
