@@ -45,32 +45,25 @@ for f in "${flavors[@]}"; do
 	echo "$f kernel: $p passed, $fl failed, $s skipped (logs in $out)"
 	pass=$((pass + p)) fail=$((fail + fl)) skip=$((skip + s))
 done
-if [ "$full" -eq 1 ]; then
-	if step "libfuse's test suite in the VM, over /dev/fuse and over the ring" scripts/libfuse-check.sh; then
+# gate NAME DESCRIPTION COMMAND...: a stage that counts as one test
+gate() {
+	local name=$1 desc=$2
+	shift 2
+	if step "$desc" "$@"; then
 		pass=$((pass + 1))
 	else
-		echo "FAIL: libfuse's test suite (see above)"
-		failed+=("FAIL: libfuse's test suite")
+		echo "FAIL: $name (see above)"
+		failed+=("FAIL: $name")
 		fail=$((fail + 1))
 	fi
-fi
-lintrc=0
-step "lint (checkpatch, per-patch builds, sparse, kernel-doc, rst, shellcheck)" scripts/lint.sh || lintrc=$?
-if [ "$lintrc" -eq 0 ]; then
-	pass=$((pass + 1))
-else
-	echo "FAIL: lint (see above)"
-	failed+=("FAIL: lint")
-	fail=$((fail + 1))
-fi
+}
 if [ "$full" -eq 1 ]; then
-	if step "distro builds (newest Debian 6.12.y, Debian's kernel config)" scripts/distro-check.sh; then
-		pass=$((pass + 1))
-	else
-		echo "FAIL: distro builds (see above)"
-		failed+=("FAIL: distro builds")
-		fail=$((fail + 1))
-	fi
+	gate "libfuse's test suite" "libfuse's test suite in the VM, over /dev/fuse and over the ring" \
+		scripts/libfuse-check.sh
+fi
+gate lint "lint (checkpatch, per-patch builds, sparse, kernel-doc, rst, shellcheck)" scripts/lint.sh
+if [ "$full" -eq 1 ]; then
+	gate "distro builds" "distro builds (newest Debian 6.12.y, Debian's kernel config)" scripts/distro-check.sh
 fi
 echo "== total $((SECONDS - t0))s"
 # Repeat what failed or skipped last: CI logs keep the tail.
