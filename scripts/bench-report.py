@@ -267,13 +267,14 @@ def profile(raw, conf, ios, outdir):
         ticks = [int(x) for x in s.get('cpu_ticks', ['0', '0'])]
         cpu = sum(ticks) / int(s.get('clk_tck', 100))
         ctx = int(s.get('voluntary_ctxt_switches', 0)) + int(s.get('nonvoluntary_ctxt_switches', 0))
+        calls = int(s.get('transport_calls', 0))
         nios = ios.get((wl, pin, cfg), 0)
         if cfg.startswith('ring') and ring == 0:
             errors.append(f'{wl} {pin} {cfg}: the ring carried no request ({dev} over /dev/fuse)')
         skip = {'transport', 'total', 'interrupts', 'dev_requests', 'dev_ring_eligible',
                 'ring_requests', 'ring_async_read_queues', 'ring_async_read_qmask',
                 'cpu_ticks', 'clk_tck', 'threads', 'voluntary_ctxt_switches',
-                'nonvoluntary_ctxt_switches'}
+                'nonvoluntary_ctxt_switches', 'transport_calls', 'intr_matched', 'intr_eagain'}
         ops = {k: int(v) for k, v in s.items() if k not in skip}
         for k, v in s.items():
             csv_rows.append([wl, pin, cfg, k, ' '.join(v) if isinstance(v, list) else v])
@@ -283,13 +284,17 @@ def profile(raw, conf, ios, outdir):
                      f'{total:>8} {100 * ring / total if total else 0:>5.1f}% '
                      f'{total / nios if nios else 0:>7.2f} {cpu:>7.2f} '
                      f'{1e6 * cpu / total if total else 0:>8.1f} '
-                     f'{ctx / total if total else 0:>6.2f}  {top}')
+                     f'{ctx / total if total else 0:>6.2f} '
+                     f'{(f"{calls / total:.2f}" if calls else "-") if total else "-":>7}  {top}')
     head = (f'{"workload":<24} {"pin":<9} {"config":<6} {"trans.":<6} {"requests":>8} '
-            f'{"ring":>6} {"req/io":>7} {"cpu_s":>7} {"us/req":>8} {"cs/req":>6}  top opcodes')
+            f'{"ring":>6} {"req/io":>7} {"cpu_s":>7} {"us/req":>8} {"cs/req":>6} {"sys/req":>7}  top opcodes')
     text = ['Daemon requests per workload (all repetitions): ring = share carried by the ring;',
             'req/io = FUSE requests per application I/O (fio I/Os, or fsmeta operations);',
             'cpu_s = daemon CPU seconds (user+sys); us/req = daemon CPU per request;',
-            'cs/req = daemon context switches per request.', '', head, '-' * len(head)] + lines
+            'cs/req = daemon context switches per request; sys/req = the daemon\'s transport',
+            'system calls per request (read() and writev() on /dev/fuse, io_uring_enter(); the',
+            'selftests\' daemon counts them, libfuse\'s does not: "-").', '', head,
+            '-' * len(head)] + lines
     sys_lines = []
     cpus = [(os.path.basename(p)[:-5].rsplit('.', 1), p) for p in glob.glob(os.path.join(raw, '*.cpu0'))]
     for _, path in sorted(cpus, key=lambda x: [order.get(k, 99) for k in x[0]]):
@@ -307,6 +312,24 @@ def profile(raw, conf, ios, outdir):
     if sys_lines:
         text += ['', 'System CPU time per workload and pinning mode (all configurations, '
                  'from /proc/stat):'] + sys_lines
+    counts = [(os.path.basename(p)[len('perf.'):-len('.counts')].rsplit('.', 2), p)
+              for p in glob.glob(os.path.join(raw, 'perf.*.counts'))]
+    cnt_lines = []
+    for (wl, pin, cfg), path in sorted(counts, key=lambda x: [order.get(k, 99) for k in x[0]]):
+        c = {k: int(v) for k, v in read_stats(path).items()}
+        n = c.get('ios', 0)
+        if not n:
+            errors.append(f'{wl} {pin} {cfg}: the profiled run reported no I/Os')
+            continue
+        cnt_lines.append(f'{wl:<24} {pin:<9} {cfg:<6} {n:>8} {c.get("ctxt", 0) / n:>7.2f} '
+                         f'{c.get("res", 0) / n:>7.2f} {c.get("cal", 0) / n:>7.2f}')
+    if cnt_lines:
+        head = (f'{"workload":<24} {"pin":<9} {"config":<6} {"ios":>8} {"cs/io":>7} '
+                f'{"RES/io":>7} {"CAL/io":>7}')
+        text += ['', 'Per application I/O in the profiled run (whole system, from /proc/stat and '
+                 '/proc/interrupts):',
+                 'cs = context switches; RES = rescheduling IPIs (a wake-up of a task on another',
+                 'CPU); CAL = function-call IPIs', '', head, '-' * len(head)] + cnt_lines
     if conf.get('PROFILE') != '1':
         return errors
     with open(os.path.join(outdir, 'profile.txt'), 'w') as f:

@@ -24,6 +24,7 @@
 #   BENCH_META_SECS=1    seconds of file creation per metadata run
 #   BENCH_CONFIGS="native dev4 ring4 ring1"   devN: /dev/fuse with N threads,
 #                        ringN: the ring with N queues (quick: native dev4 ring4);
+#                        ringdN: the same with IORING_SETUP_DEFER_TASKRUN queue rings;
 #                        hpN, hpring: libfuse's passthrough_hp (libfuse/*.patch)
 #                        over /dev/fuse with N threads, with -o io_uring
 #   BENCH_PINS="unpinned pinned"   BENCH_PIN_CPU=1 (the CPU for pinned runs)
@@ -113,8 +114,8 @@ check_settings() {
 			die "unknown workload '$w'; known: $(words "$ALL_WORKLOADS")"
 	done
 	for c in $configs; do
-		[[ $c =~ ^(native|dev[1-9][0-9]?|ring[1-4]|hp[1-9][0-9]?|hpring)$ ]] ||
-			die "unknown configuration '$c': want native, devN (threads), ringN (queues, N <= 4 CPUs), hpN or hpring"
+		[[ $c =~ ^(native|dev[1-9][0-9]?|ringd?[1-4]|hp[1-9][0-9]?|hpring)$ ]] ||
+			die "unknown configuration '$c': want native, devN (threads), ringN or ringdN (queues, N <= 4 CPUs), hpN or hpring"
 	done
 	for p in $pins; do
 		[[ $p =~ ^(unpinned|pinned)$ ]] || die "BENCH_PINS: '$p' is neither unpinned nor pinned"

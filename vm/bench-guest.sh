@@ -99,6 +99,7 @@ exec_daemon() {
 	# shellcheck disable=SC2086 # word splitting of the options wanted
 	case $1 in
 	dev[0-9]*) exec $PT -t dev -j "${1#dev}" $3 -s "/tmp/stats.$1" "$BACKING" "$2" ;;
+	ringd[0-9]*) exec $PT -t uring -D -j "${1#ringd}" $3 -s "/tmp/stats.$1" "$BACKING" "$2" ;;
 	ring[0-9]*) exec $PT -t uring -j "${1#ring}" $3 -s "/tmp/stats.$1" "$BACKING" "$2" ;;
 	hp[0-9]*) exec env LD_LIBRARY_PATH="$HP_LIBS" $hp --num-threads="${1#hp}" "$BACKING" "$2" ;;
 	hpring) exec env LD_LIBRARY_PATH="$HP_LIBS" $hp -o io_uring "$BACKING" "$2" ;;
@@ -315,6 +316,14 @@ cpu_snapshot() {
 	awk '$1 == "ctxt" || $1 == "processes" { print $1, $2 }' /proc/stat
 }
 
+# Context switches and IPIs of all CPUs so far (profile mode): rescheduling
+# IPIs (RES: a wake-up of a task on another CPU) and function-call IPIs (CAL)
+ipi_snapshot() {
+	awk '$1 == "ctxt" { print "ctxt", $2 }' /proc/stat
+	awk '$1 == "RES:" || $1 == "CAL:" { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i
+		print tolower(substr($1, 1, 3)), s }' /proc/interrupts
+}
+
 perf_cmd() {
 	"$PERF_DIR/lib/ld-linux-x86-64.so.2" --library-path "$PERF_DIR/lib" "$PERF_DIR/perf" "$@"
 }
@@ -334,26 +343,46 @@ profile_runs() {
 		meta-*)
 			threads=${1#meta-}
 			cmd="$TOOLS/fsmeta -t ${threads%t} -T $META_SECS $(cfg_dir "$cfg")/meta"
-			delay=0
+			delay=""
 			;;
 		*)
 			write_jobfile "$1" /tmp/profile.fio "$cfg" 1 $((RUNTIME + 2))
-			delay=2000
+			delay="-D 2000"
 			cmd="env $(fio_shim) fio --output=/tmp/profile.out /tmp/profile.fio"
 			;;
 		esac
 		out=$RAW/perf.$1.$2.$cfg.txt
+		ipi_snapshot >/tmp/ipi0
 		# shellcheck disable=SC2086 # the command's words
-		perf_cmd record -q -a -F 499 -D "$delay" -o /tmp/perf.data -- $pin_cmd $cmd >/dev/null 2>/tmp/perf.err ||
+		# (this perf rejects -D 0)
+		perf_cmd record -q -a -F 499 $delay -o /tmp/perf.data -- $pin_cmd $cmd >/tmp/profile.cmd 2>/tmp/perf.err ||
 			die "$1.$2: perf record of $cfg failed: $(tail -n 3 /tmp/perf.err)"
+		ipi_snapshot >/tmp/ipi1
+		# Application I/Os of the run: fio's issued total, or fsmeta's files x 3
+		case $1 in
+		meta-*) ios=$(sed -n 's/.*files=\([0-9]*\).*/\1/p' /tmp/profile.cmd | head -n 1) ios=$((${ios:-0} * 3)) ;;
+		*) ios=$(sed -n 's/.*issued rwts: total=\([0-9]*\).*/\1/p' /tmp/profile.out | head -n 1) ;;
+		esac
+		{
+			echo "ios ${ios:-0}"
+			awk 'NR == FNR { a[$1] = $2; next } { print $1, $2 - a[$1] }' /tmp/ipi0 /tmp/ipi1
+		} >"$RAW/perf.$1.$2.$cfg.counts"
 		{
 			echo "== $1 $2 $cfg: $(grep -o 'IOPS=[^,]*' /tmp/profile.out 2>/dev/null | head -n 1)"
 			perf_cmd report -i /tmp/perf.data --stdio --sort comm 2>/dev/null | grep -v '^#' | grep .
 			echo
 			perf_cmd report -i /tmp/perf.data --stdio --sort comm,dso,sym --percent-limit 0.5 \
 				2>/dev/null | grep -v '^#' | grep .
+			# Pinned: the one CPU that runs the application and its queue's
+			# daemon thread; with BENCH_ICOUNT=1 its samples are instructions
+			if [ "$2" = pinned ]; then
+				echo
+				echo "-- CPU $PIN_CPU only (samples of that CPU, idle included):"
+				perf_cmd report -i /tmp/perf.data --stdio --cpu "$PIN_CPU" --sort comm,sym \
+					--percent-limit 0.3 2>/dev/null | grep -v '^#' | grep .
+			fi
 		} >"$out"
-		rm -f /tmp/perf.data /tmp/profile.out
+		rm -f /tmp/perf.data /tmp/profile.out /tmp/profile.cmd
 	done
 }
 
