@@ -382,6 +382,8 @@ profile_runs() {
 					--percent-limit 0.3 2>/dev/null | grep -v '^#' | grep .
 			fi
 		} >"$out"
+		# Pinned: the samples themselves too, for perf annotate on the host
+		[ "$2" = pinned ] && cp /tmp/perf.data "$RAW/perf.$1.$2.$cfg.data"
 		rm -f /tmp/perf.data /tmp/profile.out /tmp/profile.cmd
 	done
 }
